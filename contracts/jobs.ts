@@ -1,0 +1,105 @@
+/**
+ * Messages on the jobs queue (Worker → transcoder) and the events queue (transcoder → downstream).
+ * The Worker builds them with these schemas and the transcoder parses them with the same ones.
+ * `version` lets a consumer refuse a message shape it does not know rather than misread it.
+ */
+import { z } from 'zod';
+import { Asset, CHUNK_EXTENSIONS } from './storage.ts';
+
+const Uuid = z.uuid();
+
+const JobBase = {
+  version: z.literal(1),
+  tenant_uuid: Uuid,
+  session_uuid: Uuid,
+  /** When the Worker enqueued the job, ISO 8601. */
+  requested_at: z.iso.datetime(),
+};
+
+/** A chunk landed in `raw/`: process its slot of the timeline now. */
+export const ChunkJob = z.strictObject({
+  ...JobBase,
+  type: z.literal('chunk'),
+  asset: Asset,
+  key: z.string().min(1).max(1024),
+  seq: z.int().min(0).max(999_999),
+  start_ms: z.int().min(0),
+  duration_ms: z.int().min(0),
+  ext: z.enum(CHUNK_EXTENSIONS),
+});
+export type ChunkJob = z.infer<typeof ChunkJob>;
+
+/** The attempt ended: finish the package (gaps, playlists, storyboard, stitched video). */
+export const FinalizeJob = z.strictObject({
+  ...JobBase,
+  type: z.literal('finalize'),
+  /** Rebuild a session that is already ready, on an explicit request. */
+  reprocess: z.boolean(),
+});
+export type FinalizeJob = z.infer<typeof FinalizeJob>;
+
+/** Remove every object of a session (retention or a tenant's request). */
+export const DeleteJob = z.strictObject({
+  ...JobBase,
+  type: z.literal('delete'),
+});
+export type DeleteJob = z.infer<typeof DeleteJob>;
+
+export const Job = z.discriminatedUnion('type', [ChunkJob, FinalizeJob, DeleteJob]);
+export type Job = z.infer<typeof Job>;
+
+const EventBase = {
+  version: z.literal(1),
+  tenant_uuid: Uuid,
+  session_uuid: Uuid,
+  occurred_at: z.iso.datetime(),
+};
+
+/** Frames of one chunk are in S3 and can be analysed now. */
+export const FramesAvailableEvent = z.strictObject({
+  ...EventBase,
+  type: z.literal('frames.available'),
+  asset: Asset,
+  seq: z.int().min(0),
+  /** Keys of the frame images, each named by its server-time milliseconds. */
+  frame_keys: z.array(z.string()),
+});
+
+/** The session's package is complete and playable. */
+export const SessionProcessedEvent = z.strictObject({
+  ...EventBase,
+  type: z.literal('session.processed'),
+  playback: z.object({ type: z.enum(['fullvideo', 'hls_masterplaylist']), key: z.string() }),
+  duration_ms: z.int().min(0),
+  manifest_key: z.string(),
+});
+
+/** Finalize could not produce a package. */
+export const SessionFailedEvent = z.strictObject({
+  ...EventBase,
+  type: z.literal('session.failed'),
+  reason: z.string(),
+});
+
+export const ServiceEvent = z.discriminatedUnion('type', [
+  FramesAvailableEvent,
+  SessionProcessedEvent,
+  SessionFailedEvent,
+]);
+export type ServiceEvent = z.infer<typeof ServiceEvent>;
+
+/**
+ * The transcoder's report on a session it finalized. The Worker owns the sessions table; the transcoder
+ * never writes MySQL, it POSTs this to the Worker's internal endpoint with the internal token.
+ */
+export const SessionStatusReport = z.strictObject({
+  version: z.literal(1),
+  tenant_uuid: Uuid,
+  session_uuid: Uuid,
+  status: z.enum(['ready', 'failed']),
+  /** Set when ready: the object the playback URL points at. */
+  playback: z.object({ type: z.enum(['fullvideo', 'hls_masterplaylist']), key: z.string() }).optional(),
+  duration_ms: z.int().min(0).optional(),
+  reason: z.string().max(1000).optional(),
+});
+export type SessionStatusReport = z.infer<typeof SessionStatusReport>;

@@ -1,0 +1,114 @@
+/**
+ * The S3 storage layout from the product design (`proctor/ies/<tenant>/<session>/<asset>/…`) and the
+ * chunk object naming that lets a listing of `raw/` alone rebuild a session's timeline.
+ * Pure functions: the Worker, the transcoder, the recorder SDK and the tests all build keys here.
+ */
+import { z } from 'zod';
+
+export const ASSETS = ['screenshare', 'webcam', 'screenshots'] as const;
+export const Asset = z.enum(ASSETS);
+export type Asset = z.infer<typeof Asset>;
+
+/** Assets recorded as video chunks; `screenshots` are still images kept for the old recorder's continuity. */
+export const VIDEO_ASSETS = ['screenshare', 'webcam'] as const satisfies readonly Asset[];
+export type VideoAsset = (typeof VIDEO_ASSETS)[number];
+
+export const RENDITIONS = ['360p', '480p', '720p'] as const;
+export type Rendition = (typeof RENDITIONS)[number];
+
+export const REPORT_KINDS = ['screenshot_analysis', 'webcam_analysis', 'audio_analysis'] as const;
+
+export const CHUNK_EXTENSIONS = ['webm', 'mp4', 'jpg'] as const;
+export type ChunkExtension = (typeof CHUNK_EXTENSIONS)[number];
+
+const ROOT = 'proctor/ies';
+
+/** `proctor/ies/<tenant_uuid>/<session_uuid>/` */
+export function sessionPrefix(tenantUuid: string, sessionUuid: string): string {
+  return `${ROOT}/${tenantUuid}/${sessionUuid}/`;
+}
+
+/** `proctor/ies/<tenant_uuid>/<session_uuid>/<asset>/raw/`: where the browser uploads chunks. */
+export function rawPrefix(tenantUuid: string, sessionUuid: string, asset: Asset): string {
+  return `${sessionPrefix(tenantUuid, sessionUuid)}${asset}/raw/`;
+}
+
+/** `proctor/ies/<tenant_uuid>/<session_uuid>/<asset>/processed/` */
+export function processedPrefix(tenantUuid: string, sessionUuid: string, asset: Asset): string {
+  return `${sessionPrefix(tenantUuid, sessionUuid)}${asset}/processed/`;
+}
+
+/** Folders under `processed/`, named as in the product design. */
+export const PROCESSED = {
+  hls: 'hls_playlist/',
+  frames: 'frames/',
+  thumbnails: 'frame_thumbnails/',
+  stitched: 'stitched_video/',
+  playlistCache: 'playlist_cache/',
+} as const;
+
+/** `…/reports/<kind>/` */
+export function reportsPrefix(
+  tenantUuid: string,
+  sessionUuid: string,
+  kind: (typeof REPORT_KINDS)[number],
+): string {
+  return `${sessionPrefix(tenantUuid, sessionUuid)}reports/${kind}/`;
+}
+
+/** What a chunk's object name says about its place on the session timeline. */
+export interface ChunkName {
+  /** Order of the chunk within its asset, from 0. */
+  seq: number;
+  /** Server-time start of the chunk in Unix milliseconds. */
+  startMs: number;
+  /** Wall-clock length (stop − start) in milliseconds; 0 for a still image. */
+  durationMs: number;
+  ext: ChunkExtension;
+}
+
+const SEQ_DIGITS = 6;
+const MAX_SEQ = 10 ** SEQ_DIGITS - 1;
+/** A chunk longer than this is not one a recorder restarted every few seconds could produce. */
+export const MAX_CHUNK_DURATION_MS = 10 * 60 * 1000;
+const CHUNK_NAME = /^(\d{6})-(\d{13})-(\d{1,9})\.(webm|mp4|jpg)$/;
+
+/** `<seq>-<start_ms>-<duration_ms>.<ext>`, `seq` zero-padded to six digits. */
+export function formatChunkName(chunk: ChunkName): string {
+  if (!Number.isInteger(chunk.seq) || chunk.seq < 0 || chunk.seq > MAX_SEQ) {
+    throw new RangeError(`chunk seq must be an integer from 0 to ${MAX_SEQ}, got ${chunk.seq}`);
+  }
+  return `${String(chunk.seq).padStart(SEQ_DIGITS, '0')}-${chunk.startMs}-${chunk.durationMs}.${chunk.ext}`;
+}
+
+/** Parses a chunk object name (the part after `raw/`); `null` when it does not follow the naming. */
+export function parseChunkName(name: string): ChunkName | null {
+  const match = CHUNK_NAME.exec(name);
+  if (!match) return null;
+  const [, seq, start, duration, ext] = match;
+  const durationMs = Number(duration);
+  if (durationMs > MAX_CHUNK_DURATION_MS) return null;
+  return { seq: Number(seq), startMs: Number(start), durationMs, ext: ext as ChunkExtension };
+}
+
+/** A full chunk key split into its parts; `null` when the key is not a chunk of that session. */
+export function parseChunkKey(
+  key: string,
+  tenantUuid: string,
+  sessionUuid: string,
+): ({ asset: Asset } & ChunkName) | null {
+  for (const asset of ASSETS) {
+    const prefix = rawPrefix(tenantUuid, sessionUuid, asset);
+    if (!key.startsWith(prefix)) continue;
+    const chunk = parseChunkName(key.slice(prefix.length));
+    if (!chunk) return null;
+    if ((asset === 'screenshots') !== (chunk.ext === 'jpg')) return null;
+    return { asset, ...chunk };
+  }
+  return null;
+}
+
+/** The upload Content-Type each asset's policy fixes. */
+export function assetContentType(asset: Asset, videoType: string): string {
+  return asset === 'screenshots' ? 'image/jpeg' : videoType;
+}
