@@ -1,0 +1,76 @@
+/**
+ * The API application: cross-cutting middleware, the route groups under `/ies/api/v2`, the OpenAPI
+ * document and the one error handler.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { API_PREFIX } from '../contracts/api.ts';
+import { databaseClient } from './db/client.ts';
+import { configFrom } from './env.ts';
+import { renderDocsPage } from './http/docs-page.ts';
+import { ApiError, errorResponse } from './http/errors.ts';
+import type { AppEnv } from './http/router.ts';
+import admin from './routes/admin.ts';
+import clock from './routes/clock.ts';
+import health from './routes/health.ts';
+import internal from './routes/internal.ts';
+import playback from './routes/playback.ts';
+import session from './routes/session.ts';
+
+/** JSON bodies of this API are small; anything larger is refused before it is parsed. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const app = new OpenAPIHono<AppEnv>();
+
+app.use('*', requestId({ headerName: 'X-Request-Id' }));
+app.use(
+  `${API_PREFIX}/*`,
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError('PAYLOAD_TOO_LARGE', `Body over ${MAX_BODY_BYTES / 1024} KiB`);
+    },
+  }),
+);
+app.use('*', async (c, next) => {
+  const config = configFrom(c.env);
+  c.set('config', config);
+  c.set('db', databaseClient(config.DATABASE_URL));
+  await next();
+});
+
+app.route(API_PREFIX, health);
+app.route(API_PREFIX, session);
+app.route(API_PREFIX, clock);
+app.route(`${API_PREFIX}/admin`, admin);
+app.route(`${API_PREFIX}/internal`, internal);
+app.route(`${API_PREFIX}/playback`, playback);
+
+app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
+  type: 'apiKey',
+  in: 'header',
+  name: 'X-API-TOKEN',
+});
+app.openAPIRegistry.registerComponent('securitySchemes', 'CandidateToken', {
+  type: 'http',
+  scheme: 'bearer',
+});
+app.openAPIRegistry.registerComponent('securitySchemes', 'AdminToken', { type: 'http', scheme: 'bearer' });
+app.openAPIRegistry.registerComponent('securitySchemes', 'InternalToken', { type: 'http', scheme: 'bearer' });
+
+const OPENAPI_INFO = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Integrity Events Service',
+    version: '2.0.0',
+    description: 'Proctoring session recording: sessions, browser uploads, processing and playback.',
+  },
+};
+app.doc31(`${API_PREFIX}/openapi.json`, OPENAPI_INFO);
+app.get(`${API_PREFIX}/docs`, (c) => c.html(renderDocsPage(app.getOpenAPI31Document(OPENAPI_INFO))));
+
+app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND', 'No such route')));
+app.onError((error, c) => errorResponse(c, error));
+
+export default app;

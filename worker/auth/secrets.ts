@@ -1,0 +1,46 @@
+/**
+ * Key material: API keys, their hashes, and constant-time comparison. WebCrypto only, so it runs in
+ * workerd and in Node alike.
+ */
+
+/** API keys start with this so they are recognisable in logs and by secret scanners. */
+export const API_KEY_PREFIX = 'ies_';
+const API_KEY_RANDOM_BYTES = 32;
+/** How much of a key is kept in clear (`key_prefix`) to tell keys apart: the prefix and 8 characters. */
+const VISIBLE_LENGTH = API_KEY_PREFIX.length + 8;
+
+export function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+export function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
+/** A new API key: 256 random bits behind the `ies_` prefix, with the visible part kept for listings. */
+export function generateApiKey(): { key: string; visiblePrefix: string } {
+  const key = API_KEY_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(API_KEY_RANDOM_BYTES)));
+  return { key, visiblePrefix: key.slice(0, VISIBLE_LENGTH) };
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** Compares two secrets in time independent of where they differ (both are hashed to equal length first). */
+export async function secretsEqual(given: string, expected: string): Promise<boolean> {
+  const encoder = new TextEncoder();
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest('SHA-256', encoder.encode(given)),
+    crypto.subtle.digest('SHA-256', encoder.encode(expected)),
+  ]);
+  const left = new Uint8Array(a);
+  const right = new Uint8Array(b);
+  let difference = 0;
+  for (let i = 0; i < left.length; i++) difference |= (left[i] ?? 0) ^ (right[i] ?? 0);
+  return difference === 0;
+}

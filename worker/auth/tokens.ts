@@ -1,0 +1,84 @@
+/**
+ * Stateless, HMAC-SHA256-signed tokens for browsers: a candidate token lets one candidate's browser act on
+ * one session (upload policy, clock sync, chunk notices); a playback token lets a player read one
+ * session's processed recording. Neither carries anything a tenant key could be derived from.
+ * Format: `<kind>.<base64url(JSON claims)>.<base64url(HMAC)>`. Pure given `now`.
+ */
+import { z } from 'zod';
+import { base64url, fromBase64url } from './secrets.ts';
+
+export const CANDIDATE_SCOPES = ['upload', 'clock', 'chunks'] as const;
+export type CandidateScope = (typeof CANDIDATE_SCOPES)[number];
+
+const Claims = z.strictObject({
+  /** Tenant uuid. */
+  t: z.uuid(),
+  /** Session uuid. */
+  s: z.uuid(),
+  /** Scopes. */
+  sc: z.array(z.string()),
+  /** Expiry, Unix seconds. */
+  exp: z.int(),
+});
+export type TokenClaims = z.infer<typeof Claims>;
+
+export type TokenKind = 'ct1' | 'pt1';
+
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+/** Signs claims into a token of the given kind (the kind is signed too, so one kind never passes as another). */
+export async function signToken(kind: TokenKind, claims: TokenClaims, secret: string): Promise<string> {
+  const body = `${kind}.${base64url(new TextEncoder().encode(JSON.stringify(claims)))}`;
+  const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), new TextEncoder().encode(body));
+  return `${body}.${base64url(new Uint8Array(signature))}`;
+}
+
+export type TokenCheck =
+  | { ok: true; claims: TokenClaims }
+  | { ok: false; reason: 'malformed' | 'signature' | 'expired' };
+
+/** Verifies a token's kind, signature and expiry at `now`. */
+export async function verifyToken(
+  kind: TokenKind,
+  token: string,
+  secret: string,
+  now: Date,
+): Promise<TokenCheck> {
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts[0] !== kind) return { ok: false, reason: 'malformed' };
+  const [, payload = '', signature = ''] = parts;
+  let signatureBytes: Uint8Array<ArrayBuffer>;
+  let claims: TokenClaims;
+  try {
+    signatureBytes = fromBase64url(signature);
+    const parsed = Claims.safeParse(JSON.parse(new TextDecoder().decode(fromBase64url(payload))));
+    if (!parsed.success) return { ok: false, reason: 'malformed' };
+    claims = parsed.data;
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  const valid = await crypto.subtle.verify(
+    'HMAC',
+    await hmacKey(secret),
+    signatureBytes,
+    new TextEncoder().encode(`${kind}.${payload}`),
+  );
+  if (!valid) return { ok: false, reason: 'signature' };
+  if (claims.exp * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
+  return { ok: true, claims };
+}

@@ -1,0 +1,37 @@
+/**
+ * Clock-offset estimation from NTP-style exchanges: the browser stamps t0 (send) and t3 (receive) with its
+ * monotonic clock, the server stamps t1 = t2 (it answers at once). offset = server − client.
+ * Pure, so the estimation rules are tested without a browser or a Durable Object.
+ */
+
+export interface ClockSample {
+  /** server − client, in milliseconds. */
+  offsetMs: number;
+  /** Round trip, in milliseconds. */
+  rttMs: number;
+  /** Server time the sample was taken. */
+  atMs: number;
+}
+
+/** One exchange → one sample (RFC 5905 §8 with t1 = t2). */
+export function sampleFrom(t0: number, serverMs: number, t3: number): ClockSample {
+  return { offsetMs: serverMs - (t0 + t3) / 2, rttMs: t3 - t0, atMs: serverMs };
+}
+
+/**
+ * The best estimate: the offset of the sample with the smallest round trip among the most recent ones,
+ * since a short round trip bounds the error by rtt/2.
+ */
+export function bestOffset(samples: readonly ClockSample[], window = 8): ClockSample | null {
+  let best: ClockSample | null = null;
+  for (const sample of samples.slice(-window)) if (!best || sample.rttMs < best.rttMs) best = sample;
+  return best;
+}
+
+/**
+ * A clock jump: the offset moved by more than the round-trip uncertainty of both samples plus `toleranceMs`
+ * (a candidate changing the system clock moves `Date.now()`-based offsets by seconds or hours).
+ */
+export function isClockJump(previous: ClockSample, next: ClockSample, toleranceMs = 1000): boolean {
+  return Math.abs(next.offsetMs - previous.offsetMs) > (previous.rttMs + next.rttMs) / 2 + toleranceMs;
+}

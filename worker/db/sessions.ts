@@ -1,0 +1,132 @@
+/**
+ * The sessions table. The Worker is its only writer: the transcoder reports through the internal endpoint.
+ * Every query is scoped by tenant, so one tenant's key can never reach another tenant's session.
+ */
+import type { Client } from '@planetscale/database';
+import type { SESSION_STATUSES } from '../../contracts/api.ts';
+import type { SessionStatusReport } from '../../contracts/jobs.ts';
+import { isDuplicateKey } from './client.ts';
+
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export interface SessionRow {
+  uuid: string;
+  tenant_uuid: string;
+  unique_identifier: string;
+  status: SessionStatus;
+  playback_type: 'fullvideo' | 'hls_masterplaylist' | null;
+  playback_key: string | null;
+  duration_ms: string | null;
+}
+
+export type SessionLookup = { session_id: string } | { unique_identifier: string };
+
+/** A finalize that has not reported back within this long is taken as lost, and may be requested again. */
+const FINALIZE_LEASE_MINUTES = 30;
+
+const COLUMNS = 'uuid, tenant_uuid, unique_identifier, status, playback_type, playback_key, duration_ms';
+
+export async function findSession(
+  db: Client,
+  tenantUuid: string,
+  lookup: SessionLookup,
+): Promise<SessionRow | null> {
+  const [column, value] =
+    'session_id' in lookup ? ['uuid', lookup.session_id] : ['unique_identifier', lookup.unique_identifier];
+  const result = await db.execute<SessionRow>(
+    `SELECT ${COLUMNS} FROM sessions WHERE tenant_uuid = ? AND ${column} = ?`,
+    [tenantUuid, value],
+  );
+  return result.rows[0] ?? null;
+}
+
+/**
+ * Creates the tenant's session for `unique_identifier`, or returns the one that exists. The unique key
+ * (tenant_uuid, unique_identifier) decides races: the loser of a concurrent insert reads the winner's row.
+ */
+export async function createOrFindSession(
+  db: Client,
+  session: { uuid: string; tenantUuid: string; uniqueIdentifier: string; metadata: Record<string, unknown> },
+): Promise<{ created: boolean; session: SessionRow }> {
+  try {
+    await db.execute(
+      'INSERT INTO sessions (uuid, tenant_uuid, unique_identifier, session_metadata) VALUES (?, ?, ?, ?)',
+      [session.uuid, session.tenantUuid, session.uniqueIdentifier, JSON.stringify(session.metadata)],
+    );
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    const existing = await findSession(db, session.tenantUuid, {
+      unique_identifier: session.uniqueIdentifier,
+    });
+    if (!existing) throw error;
+    return { created: false, session: existing };
+  }
+  const created = await findSession(db, session.tenantUuid, { session_id: session.uuid });
+  if (!created) throw new Error(`session ${session.uuid} vanished after insert`);
+  return { created: true, session: created };
+}
+
+/** The first chunk notice moves a session from created to recording; later states are left alone. */
+export async function markRecording(db: Client, tenantUuid: string, sessionUuid: string): Promise<void> {
+  await db.execute(
+    "UPDATE sessions SET status = 'recording' WHERE tenant_uuid = ? AND uuid = ? AND status = 'created'",
+    [tenantUuid, sessionUuid],
+  );
+}
+
+/**
+ * Claims the right to enqueue a finalize: true for exactly one caller while none is queued or running.
+ * A ready session is claimed only when `reprocess` is asked for.
+ */
+export async function claimFinalize(
+  db: Client,
+  tenantUuid: string,
+  sessionUuid: string,
+  reprocess: boolean,
+): Promise<boolean> {
+  const claimable = reprocess
+    ? "('created', 'recording', 'failed', 'ready')"
+    : "('created', 'recording', 'failed')";
+  const result = await db.execute(
+    `UPDATE sessions SET status = 'processing', finalize_requested_at = UTC_TIMESTAMP(), failure_reason = NULL
+      WHERE tenant_uuid = ? AND uuid = ?
+        AND (status IN ${claimable}
+             OR (status = 'processing' AND finalize_requested_at < UTC_TIMESTAMP() - INTERVAL ${FINALIZE_LEASE_MINUTES} MINUTE))`,
+    [tenantUuid, sessionUuid],
+  );
+  return result.rowsAffected === 1;
+}
+
+/** Undoes a claim whose job could not be enqueued, so the client's retry can claim again. */
+export async function releaseFinalize(
+  db: Client,
+  tenantUuid: string,
+  sessionUuid: string,
+  previous: SessionStatus,
+) {
+  await db.execute(
+    "UPDATE sessions SET status = ?, finalize_requested_at = NULL WHERE tenant_uuid = ? AND uuid = ? AND status = 'processing'",
+    [previous, tenantUuid, sessionUuid],
+  );
+}
+
+/** Applies the transcoder's report; false when the tenant has no such session. */
+export async function applyStatusReport(db: Client, report: SessionStatusReport): Promise<boolean> {
+  const result = await db.execute(
+    `UPDATE sessions SET status = ?, playback_type = ?, playback_key = ?, duration_ms = ?, failure_reason = ?,
+            finalize_requested_at = NULL, processed_at = UTC_TIMESTAMP()
+      WHERE tenant_uuid = ? AND uuid = ?`,
+    [
+      report.status,
+      report.playback?.type ?? null,
+      report.playback?.key ?? null,
+      report.duration_ms ?? null,
+      report.reason ?? null,
+      report.tenant_uuid,
+      report.session_uuid,
+    ],
+  );
+  // A repeated identical report changes no row, which MySQL may count as 0 affected.
+  if (result.rowsAffected === 1) return true;
+  return (await findSession(db, report.tenant_uuid, { session_id: report.session_uuid })) !== null;
+}

@@ -1,0 +1,74 @@
+/**
+ * One error type for the whole API. Every failure leaves as `{error:{code,message,requestId}}` with the
+ * status its code maps to, whether it was thrown by a handler, by validation or by Hono itself.
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ZodError } from 'zod';
+
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ApiError';
+    this.code = code;
+  }
+
+  get status(): (typeof ERROR_STATUS)[ErrorCode] {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+/** Maps Hono's own exceptions (malformed JSON, body limit, unsupported media type) onto our codes. */
+function fromHttpException(error: HTTPException): ApiError {
+  const code =
+    (Object.entries(ERROR_STATUS).find(([, status]) => status === error.status)?.[0] as
+      | ErrorCode
+      | undefined) ?? (error.status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
+  return new ApiError(code, error.message || 'Request rejected');
+}
+
+/** A readable one-line summary of zod issues: `field: problem; other: problem`. */
+export function describeZodError(error: ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+/** The error envelope response. Unexpected errors are logged with the request id and answered without detail. */
+export function errorResponse(c: Context, error: unknown): Response {
+  const requestId: string = c.get('requestId') ?? 'unknown';
+  const apiError =
+    error instanceof ApiError
+      ? error
+      : error instanceof HTTPException
+        ? fromHttpException(error)
+        : new ApiError('INTERNAL', 'Internal error', { cause: error });
+  if (apiError.status >= 500) {
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'request failed',
+        requestId,
+        path: new URL(c.req.url).pathname,
+        error: String(apiError.cause ?? apiError.message),
+      }),
+    );
+  }
+  return c.json({ error: { code: apiError.code, message: apiError.message, requestId } }, apiError.status);
+}

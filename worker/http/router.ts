@@ -1,0 +1,68 @@
+/**
+ * The Hono plumbing every route group shares: typed context, zod validation failures turned into our
+ * error envelope, and the request-scoped values middleware sets.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Client } from '@planetscale/database';
+import { ErrorEnvelope } from '../../contracts/api.ts';
+import type { Bindings, Config } from '../env.ts';
+import { ApiError, describeZodError } from './errors.ts';
+
+/** Who a request acts for, once authenticated. */
+export interface TenantPrincipal {
+  kind: 'api_key';
+  tenantUuid: string;
+  apiKeyUuid: string;
+  scopes: readonly string[];
+}
+
+export interface CandidatePrincipal {
+  kind: 'candidate';
+  tenantUuid: string;
+  sessionUuid: string;
+  scopes: readonly string[];
+}
+
+export type Principal = TenantPrincipal | CandidatePrincipal;
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: {
+    requestId: string;
+    config: Config;
+    db: Client;
+    principal: Principal;
+  };
+}
+
+/** A route group: an OpenAPIHono whose validation failures become `400 BAD_REQUEST` envelopes. */
+export function createRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw new ApiError('BAD_REQUEST', describeZodError(result.error));
+    },
+  });
+}
+
+/** Shared OpenAPI response entries, so every route documents the same envelope. */
+export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 503>) {
+  const descriptions: Record<number, string> = {
+    400: 'Malformed request',
+    401: 'Missing or invalid credentials',
+    403: 'Credentials lack the right to do this',
+    404: 'No such resource for this tenant',
+    409: 'Conflicts with the current state',
+    413: 'Body over 64 KiB',
+    415: 'Body is not JSON',
+    503: 'A dependency is unavailable',
+  };
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: descriptions[status] ?? 'Error',
+        content: { 'application/json': { schema: ErrorEnvelope } },
+      },
+    ]),
+  );
+}

@@ -1,0 +1,31 @@
+/** The transcoder's channel back: it reports finalize outcomes here, since the Worker owns the sessions table. */
+import { createRoute } from '@hono/zod-openapi';
+import { SessionStatusReport } from '../../contracts/jobs.ts';
+import { requireSecret } from '../auth/middleware.ts';
+import { applyStatusReport } from '../db/sessions.ts';
+import { ApiError } from '../http/errors.ts';
+import { createRouter, errorResponses } from '../http/router.ts';
+
+const internal = createRouter();
+internal.use('*', requireSecret('INTERNAL_TOKEN'));
+
+internal.openapi(
+  createRoute({
+    method: 'post',
+    path: '/session-status',
+    summary: 'The transcoder reports a finalized or failed session',
+    security: [{ InternalToken: [] }],
+    request: { body: { content: { 'application/json': { schema: SessionStatusReport } }, required: true } },
+    responses: { 204: { description: 'Recorded' }, ...errorResponses(400, 401, 404, 413, 415) },
+  }),
+  async (c) => {
+    const report = c.req.valid('json');
+    if (report.status === 'ready' && !report.playback) {
+      throw new ApiError('BAD_REQUEST', 'a ready report needs playback');
+    }
+    if (!(await applyStatusReport(c.get('db'), report))) throw new ApiError('NOT_FOUND', 'No such session');
+    return c.body(null, 204);
+  },
+);
+
+export default internal;

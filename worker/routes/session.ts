@@ -1,0 +1,303 @@
+/**
+ * The session lifecycle from the product contract (`/session…`), called by the tenant's server with its API
+ * key, plus the browser-facing calls a candidate token allows (upload policy, chunk notices).
+ */
+import { createRoute, type z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { cors } from 'hono/cors';
+import {
+  CandidateTokenResponse,
+  ChunkNotificationBody,
+  CreateSessionBody,
+  CreateSessionResponse,
+  PresignedPolicyQuery,
+  PresignedPolicyResponse,
+  ProcessBody,
+  SessionLookup,
+  SessionResponse,
+} from '../../contracts/api.ts';
+import { assetContentType, parseChunkKey, rawPrefix } from '../../contracts/storage.ts';
+import { requireApiKey, requireApiKeyOrCandidate, requireCandidate } from '../auth/middleware.ts';
+import { CANDIDATE_SCOPES, signToken } from '../auth/tokens.ts';
+import {
+  claimFinalize,
+  createOrFindSession,
+  findSession,
+  type SessionLookup as Lookup,
+  markRecording,
+  releaseFinalize,
+  type SessionRow,
+} from '../db/sessions.ts';
+import { s3UploadUrl } from '../env.ts';
+import { ApiError } from '../http/errors.ts';
+import { type AppEnv, createRouter, errorResponses } from '../http/router.ts';
+import { playbackUrl } from '../playback/urls.ts';
+import { enqueueJob } from '../queue.ts';
+import { createPostPolicy } from '../s3/post-policy.ts';
+
+const session = createRouter();
+
+const apiKey = [{ ApiKey: [] }];
+const candidateOrApiKey: Array<Record<string, string[]>> = [{ ApiKey: [] }, { CandidateToken: [] }];
+const json = <T extends z.ZodType>(schema: T) => ({
+  content: { 'application/json': { schema } },
+  required: true,
+});
+const ok = <T extends z.ZodType>(description: string, schema: T) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** Browsers call only the upload-policy and chunk endpoints; they never send the tenant key. */
+const browserCors = cors({
+  origin: '*',
+  allowMethods: ['GET', 'POST', 'OPTIONS'],
+  allowHeaders: ['Authorization', 'Content-Type'],
+  maxAge: 600,
+});
+session.use('/session/presigned-policy', browserCors);
+session.use('/session/chunks', browserCors);
+
+function lookupOf(query: {
+  session_id?: string | undefined;
+  unique_identifier?: string | undefined;
+}): Lookup {
+  if (query.session_id !== undefined) return { session_id: query.session_id };
+  if (query.unique_identifier !== undefined) return { unique_identifier: query.unique_identifier };
+  throw new ApiError('BAD_REQUEST', 'give session_id or unique_identifier');
+}
+
+/** The caller's session or 404 — also when it belongs to another tenant, so existence never leaks. */
+async function sessionOf(c: Context<AppEnv>, lookup: Lookup): Promise<SessionRow> {
+  const found = await findSession(c.get('db'), c.get('principal').tenantUuid, lookup);
+  if (!found) throw new ApiError('NOT_FOUND', 'No such session');
+  return found;
+}
+
+/** A candidate token names its session; a request about another one is refused. */
+async function candidateSession(
+  c: Context<AppEnv>,
+  query: { session_id?: string; unique_identifier?: string },
+) {
+  const principal = c.get('principal');
+  if (principal.kind !== 'candidate') return sessionOf(c, lookupOf(query));
+  const found = await sessionOf(c, { session_id: principal.sessionUuid });
+  const asked =
+    (query.session_id !== undefined && query.session_id !== found.uuid) ||
+    (query.unique_identifier !== undefined && query.unique_identifier !== found.unique_identifier);
+  if (asked) throw new ApiError('FORBIDDEN', 'The candidate token is for another session');
+  return found;
+}
+
+/** What the edge knows of the caller, kept with the tenant's metadata (`ies_edge`, a name of our own). */
+function edgeMetadata(c: Context<AppEnv>) {
+  const cf = (c.req.raw as Request & { cf?: Record<string, unknown> }).cf ?? {};
+  const pick = (name: string) =>
+    typeof cf[name] === 'string' || typeof cf[name] === 'number' ? cf[name] : null;
+  return {
+    ip: c.req.header('CF-Connecting-IP') ?? null,
+    user_agent: c.req.header('User-Agent') ?? null,
+    location: {
+      country: pick('country'),
+      region: pick('region'),
+      city: pick('city'),
+      timezone: pick('timezone'),
+      latitude: pick('latitude'),
+      longitude: pick('longitude'),
+      colo: pick('colo'),
+      asn: pick('asn'),
+    },
+    received_at: new Date().toISOString(),
+  };
+}
+
+session.openapi(
+  createRoute({
+    method: 'post',
+    path: '/session',
+    summary: 'Create a session (idempotent per unique_identifier)',
+    security: apiKey,
+    middleware: [requireApiKey('session:create')] as const,
+    request: { body: json(CreateSessionBody) },
+    responses: {
+      201: ok('Created', CreateSessionResponse),
+      200: ok('The session that already exists for this unique_identifier', CreateSessionResponse),
+      ...errorResponses(400, 401, 403, 413, 415),
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const { created, session: row } = await createOrFindSession(c.get('db'), {
+      uuid: crypto.randomUUID(),
+      tenantUuid: c.get('principal').tenantUuid,
+      uniqueIdentifier: body.unique_identifier,
+      metadata: { ...body.session_metadata, ies_edge: edgeMetadata(c) },
+    });
+    return c.json({ session_id: row.uuid }, created ? 201 : 200);
+  },
+);
+
+session.openapi(
+  createRoute({
+    method: 'get',
+    path: '/session',
+    summary: 'Read a session and its playback (query parameters: a GET carries no body)',
+    security: apiKey,
+    middleware: [requireApiKey('session:read')] as const,
+    request: { query: SessionLookup },
+    responses: { 200: ok('The session', SessionResponse), ...errorResponses(400, 401, 403, 404) },
+  }),
+  async (c) => {
+    const row = await sessionOf(c, lookupOf(c.req.valid('query')));
+    const playback =
+      row.status === 'ready' && row.playback_type && row.playback_key
+        ? { url: await playbackUrl(c, row), type: row.playback_type }
+        : null;
+    return c.json({ success: true, session_id: row.uuid, status: row.status, playback }, 200);
+  },
+);
+
+session.openapi(
+  createRoute({
+    method: 'get',
+    path: '/session/presigned-policy',
+    summary: 'A short-lived S3 POST policy for uploading one asset’s chunks',
+    security: candidateOrApiKey,
+    middleware: [requireApiKeyOrCandidate('session:upload', 'upload')] as const,
+    request: { query: PresignedPolicyQuery },
+    responses: {
+      200: ok('The form fields and URL', PresignedPolicyResponse),
+      ...errorResponses(400, 401, 403, 404),
+    },
+  }),
+  async (c) => {
+    const query = c.req.valid('query');
+    const row = await candidateSession(c, query);
+    const config = c.get('config');
+    const keyPrefix = rawPrefix(row.tenant_uuid, row.uuid, query.asset);
+    const policy = await createPostPolicy({
+      credentials: {
+        accessKeyId: config.AWS_ACCESS_KEY_ID,
+        secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
+        sessionToken: config.AWS_SESSION_TOKEN,
+      },
+      region: config.AWS_REGION,
+      bucket: config.S3_BUCKET,
+      endpoint: s3UploadUrl(config),
+      keyPrefix,
+      // S3 replaces ${filename} with the uploaded file's name: the recorder names files by the chunk naming.
+      key: `${keyPrefix}\${filename}`,
+      contentType: assetContentType(query.asset, config.RECORDER_VIDEO_TYPE),
+      maxBytes: config.UPLOAD_MAX_BYTES,
+      expiresInSeconds: config.UPLOAD_POLICY_TTL_SECONDS,
+      now: new Date(),
+    });
+    c.header('Cache-Control', 'no-store');
+    return c.json(policy, 200);
+  },
+);
+
+session.openapi(
+  createRoute({
+    method: 'post',
+    path: '/session/process',
+    summary: 'Start processing at the attempt’s end (at most one finalize at a time)',
+    security: apiKey,
+    middleware: [requireApiKey('session:process')] as const,
+    request: { body: json(ProcessBody) },
+    responses: {
+      202: { description: 'A finalize job was enqueued' },
+      200: { description: 'Nothing to do: a finalize is already queued or running, or the session is ready' },
+      ...errorResponses(400, 401, 403, 404, 413, 415, 503),
+    },
+  }),
+  async (c) => {
+    const { session_id, reprocess } = c.req.valid('json');
+    const row = await sessionOf(c, { session_id });
+    const db = c.get('db');
+    if (!(await claimFinalize(db, row.tenant_uuid, row.uuid, reprocess))) return c.body(null, 200);
+    try {
+      await enqueueJob(c.get('config'), {
+        version: 1,
+        type: 'finalize',
+        tenant_uuid: row.tenant_uuid,
+        session_uuid: row.uuid,
+        requested_at: new Date().toISOString(),
+        reprocess,
+      });
+    } catch (error) {
+      await releaseFinalize(db, row.tenant_uuid, row.uuid, row.status);
+      throw error;
+    }
+    return c.body(null, 202);
+  },
+);
+
+session.openapi(
+  createRoute({
+    method: 'post',
+    path: '/session/candidate-token',
+    summary: 'A short-lived token for the candidate’s browser, scoped to one session',
+    security: apiKey,
+    middleware: [requireApiKey('session:upload')] as const,
+    request: { body: json(SessionLookup) },
+    responses: {
+      201: ok('The token', CandidateTokenResponse),
+      ...errorResponses(400, 401, 403, 404, 413, 415),
+    },
+  }),
+  async (c) => {
+    const row = await sessionOf(c, lookupOf(c.req.valid('json')));
+    const config = c.get('config');
+    const exp = Math.floor(Date.now() / 1000) + config.CANDIDATE_TOKEN_TTL_SECONDS;
+    const token = await signToken(
+      'ct1',
+      { t: row.tenant_uuid, s: row.uuid, sc: [...CANDIDATE_SCOPES], exp },
+      config.TOKEN_SIGNING_KEY,
+    );
+    return c.json({ token, expires_at: new Date(exp * 1000).toISOString(), session_id: row.uuid }, 201);
+  },
+);
+
+session.openapi(
+  createRoute({
+    method: 'post',
+    path: '/session/chunks',
+    summary: 'Tell the service a chunk landed in S3, so it is processed now',
+    security: [{ CandidateToken: [] }],
+    middleware: [requireCandidate('chunks')] as const,
+    request: { body: json(ChunkNotificationBody) },
+    responses: {
+      202: { description: 'A chunk job was enqueued' },
+      ...errorResponses(400, 401, 403, 404, 413, 415, 503),
+    },
+  }),
+  async (c) => {
+    const { key } = c.req.valid('json');
+    const row = await candidateSession(c, {});
+    const chunk = parseChunkKey(key, row.tenant_uuid, row.uuid);
+    if (!chunk) {
+      throw new ApiError(
+        'BAD_REQUEST',
+        `key must be ${rawPrefix(row.tenant_uuid, row.uuid, 'screenshare').replace('screenshare', '<asset>')}<seq>-<start_ms>-<duration_ms>.<ext>`,
+      );
+    }
+    await enqueueJob(c.get('config'), {
+      version: 1,
+      type: 'chunk',
+      tenant_uuid: row.tenant_uuid,
+      session_uuid: row.uuid,
+      requested_at: new Date().toISOString(),
+      asset: chunk.asset,
+      key,
+      seq: chunk.seq,
+      start_ms: chunk.startMs,
+      duration_ms: chunk.durationMs,
+      ext: chunk.ext,
+    });
+    await markRecording(c.get('db'), row.tenant_uuid, row.uuid);
+    return c.body(null, 202);
+  },
+);
+
+export default session;
