@@ -1,0 +1,27 @@
+/**
+ * Starts one isolated stack (own folder, database, bucket, queues and ports) for the integration tests
+ * and hands its connection details to them through `inject('stack')`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { type StackInfo, startStack } from '../../dev/stack/index.ts';
+import { ensureSystemPackages } from '../../dev/system-packages.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: StackInfo;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  ensureSystemPackages(['mariadb-server', 'ffmpeg', 'chromium']);
+  const dir = await mkdtemp(join(tmpdir(), 'ies-test-stack-'));
+  const stack = await startStack({ dir, reset: true });
+  project.provide('stack', stack.info);
+  return async () => {
+    await stack.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+}
