@@ -32,6 +32,8 @@ export interface StackInfo {
   docsUrl: string;
   adminToken: string;
   internalToken: string;
+  /** Signs candidate and playback tokens; exposed locally so tests can mint expired or foreign tokens. */
+  tokenSigningKey: string;
   tenant: { uuid: string; slug: string; apiKey: string };
   s3: {
     endpoint: string;
@@ -288,6 +290,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       docsUrl: `${apiBase}/docs`,
       adminToken: secrets.adminToken ?? '',
       internalToken: secrets.internalToken ?? '',
+      tokenSigningKey: secrets.tokenSigningKey ?? '',
       tenant,
       s3: {
         endpoint: awsEndpoint,

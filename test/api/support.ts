@@ -1,0 +1,89 @@
+/** Calls into the running test stack: requests with the right credentials, and fresh tenants per test. */
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+
+export const stack = inject('stack');
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  text: string;
+}
+
+/** A request to the API (path under /ies/api/v2); JSON bodies are encoded, JSON replies decoded. */
+export async function call(
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; json?: unknown; body?: BodyInit } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  }
+  const response = await fetch(`${stack.apiBase}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+export const admin = (method: string, path: string, json?: unknown) =>
+  call(method, `/admin${path}`, { headers: { Authorization: `Bearer ${stack.adminToken}` }, json });
+
+export interface TestTenant {
+  uuid: string;
+  apiKey: string;
+  apiKeyId: string;
+  as: (method: string, path: string, json?: unknown) => Promise<Reply>;
+}
+
+/** Registers a tenant with a unique slug; options go to its first key. */
+export async function newTenant(keyOptions: Record<string, unknown> = {}): Promise<TestTenant> {
+  const reply = await admin('POST', '/tenants', {
+    slug: `t-${randomUUID().slice(0, 8)}`,
+    name: 'Test tenant',
+    api_key: keyOptions,
+  });
+  if (reply.status !== 201) throw new Error(`tenant not created: ${reply.text}`);
+  const body = reply.body as { tenant_uuid: string; api_key: { api_key: string; api_key_id: string } };
+  return withKey(body.tenant_uuid, body.api_key.api_key, body.api_key.api_key_id);
+}
+
+export function withKey(uuid: string, apiKey: string, apiKeyId: string): TestTenant {
+  return {
+    uuid,
+    apiKey,
+    apiKeyId,
+    as: (method, path, json) => call(method, path, { headers: { 'X-API-TOKEN': apiKey }, json }),
+  };
+}
+
+/** The error envelope every failure must carry. */
+export function errorOf(reply: Reply): { code: string; message: string; requestId: string } {
+  const envelope = reply.body as { error?: { code: string; message: string; requestId: string } };
+  if (!envelope?.error) throw new Error(`no error envelope in ${reply.status}: ${reply.text}`);
+  return envelope.error;
+}
+
+/** Creates a session and returns its id. */
+export async function newSession(tenant: TestTenant, uniqueIdentifier = `attempt-${randomUUID()}`) {
+  const reply = await tenant.as('POST', '/session', {
+    unique_identifier: uniqueIdentifier,
+    session_metadata: {},
+  });
+  if (reply.status !== 201) throw new Error(`session not created: ${reply.text}`);
+  return { sessionId: (reply.body as { session_id: string }).session_id, uniqueIdentifier };
+}
+
+export async function candidateToken(tenant: TestTenant, sessionId: string): Promise<string> {
+  const reply = await tenant.as('POST', '/session/candidate-token', { session_id: sessionId });
+  if (reply.status !== 201) throw new Error(`no candidate token: ${reply.text}`);
+  return (reply.body as { token: string }).token;
+}
