@@ -33,6 +33,7 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
 // sun_path in struct sockaddr_un is 108 bytes on Linux, including the terminating NUL.
 const MAX_SOCKET_PATH = 107;
+const SETPRIV = '/usr/bin/setpriv';
 
 const execFileAsync = promisify(execFile);
 
@@ -150,12 +151,10 @@ export async function startMariaDb(options: MariaDbOptions): Promise<MariaDb> {
 
   // setpriv (util-linux, always on Debian) makes the kernel send SIGTERM to mariadbd when this
   // process dies, even by SIGKILL, which no exit handler can catch.
-  const setpriv = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'TERM', '--'] : [];
-  const [command, ...args] = [...setpriv, server, ...serverArgs(dataDir, socket, port)] as [
-    string,
-    ...string[],
-  ];
-  const child = spawn(command, args, { stdio: 'ignore' });
+  const args = serverArgs(dataDir, socket, port);
+  const child = existsSync(SETPRIV)
+    ? spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', server, ...args], { stdio: 'ignore' })
+    : spawn(server, args, { stdio: 'ignore' });
   await once(child, 'spawn');
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const killOnExit = () => child.kill('SIGTERM');
