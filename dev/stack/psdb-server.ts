@@ -112,6 +112,8 @@ function toResult(rows: unknown, fields: FieldPacket[] | undefined): object {
  * Serves PlanetScale's HTTP API, as `@planetscale/database` 1.20 calls it, in front of a MySQL
  * server. A session whose statement opens a transaction keeps that MySQL connection until the
  * transaction ends (COMMIT, ROLLBACK, an implicit commit, or the timeout); other statements use a pool.
+ * Column types are MariaDB's: for expressions it may pick INT where MySQL 8 picks BIGINT (`SELECT 1`,
+ * LENGTH()), which the driver then returns as a number here and a string on PlanetScale.
  */
 export async function startPsdbServer(options: PsdbServerOptions): Promise<PsdbServer> {
   const { username, password } = options;
@@ -153,8 +155,11 @@ export async function startPsdbServer(options: PsdbServerOptions): Promise<PsdbS
     let outcome: Outcome;
     try {
       const [rows, fields] = await conn.query({ sql: query, rowsAsArray: true, typeCast: (f) => f.buffer() });
-      if (!Array.isArray(rows))
+      // An OK packet says whether the statement left a transaction open (BEGIN, autocommit=0) or
+      // ended it (COMMIT, ROLLBACK, DDL's implicit commit); a result set leaves the state as it was.
+      if (!Array.isArray(rows)) {
         open = ((rows as ResultSetHeader).serverStatus & SERVER_STATUS_IN_TRANS) !== 0;
+      }
       outcome = { result: toResult(rows, fields), timing: (performance.now() - started) / 1000 };
     } catch (err) {
       broken = (err as { fatal?: boolean }).fatal === true;
