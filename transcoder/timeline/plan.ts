@@ -1,0 +1,93 @@
+/**
+ * Gap planning: turns an asset's decodable chunks into the segment list of its playlist, covering the
+ * session timeline from its first frame to its last with no hole in the playlist's durations.
+ *
+ * - A gap longer than the threshold (a missing or undecodable chunk, a pause in uploads) becomes black
+ *   placeholder segments of exactly its length, split so none is longer than the longest chunk.
+ * - A shorter gap (recorders restart 13–46 ms late between chunks) is absorbed by the previous segment's
+ *   playlist duration: the segment's media stays its own length and the player holds its last frame
+ *   until the next segment's timestamps begin. Re-encoding every chunk to close such gaps would make
+ *   finalize as slow as a full transcode for no visible difference.
+ * - Before the asset's first chunk (another asset started earlier) nothing can absorb a gap, so any
+ *   gap there is a placeholder.
+ */
+import type { SlottedChunk, TimelineChunk } from './chunks.ts';
+import { type FrameGrid, type FrameSpan, frameAt } from './grid.ts';
+
+/** One segment of a playlist: `frames` of media, listed with `duration` frames (≥ `span.frames`). */
+export type TimelineItem<T extends TimelineChunk = TimelineChunk> =
+  | { kind: 'chunk'; chunk: SlottedChunk<T>; span: FrameSpan; duration: number }
+  | { kind: 'placeholder'; span: FrameSpan; duration: number };
+
+/** A stretch of the timeline no chunk fills. */
+export interface TimelineGap {
+  span: FrameSpan;
+  filled: 'placeholder' | 'absorbed';
+}
+
+/** An asset's playlist on the session timeline. */
+export interface Timeline<T extends TimelineChunk = TimelineChunk> {
+  /** The whole timeline; the items' durations add up to `span.frames`. */
+  span: FrameSpan;
+  items: TimelineItem<T>[];
+  gaps: TimelineGap[];
+}
+
+/** What to plan: the asset's grid and decodable chunks, and the session's bounds in server time. */
+export interface TimelineInput<T extends TimelineChunk> {
+  grid: FrameGrid;
+  /** Decodable chunks in timeline order, slotted (see `slotChunks`); at least one. */
+  chunks: readonly SlottedChunk<T>[];
+  /** The session timeline: earliest chunk start to latest chunk end over every video asset. */
+  startMs: number;
+  endMs: number;
+  gapThresholdMs: number;
+}
+
+/** Splits `frames` into the fewest near-equal pieces of at most `max` frames, longer pieces first. */
+export function splitFrames(frames: number, max: number): number[] {
+  const count = Math.ceil(frames / max);
+  const base = Math.floor(frames / count);
+  const longer = frames - base * count;
+  return Array.from({ length: count }, (_, i) => base + (i < longer ? 1 : 0));
+}
+
+/** Plans an asset's playlist over the session timeline. */
+export function planTimeline<T extends TimelineChunk>(input: TimelineInput<T>): Timeline<T> {
+  const { grid, chunks } = input;
+  const head = chunks[0];
+  if (!head) throw new RangeError('a timeline needs at least one decodable chunk');
+  const start = Math.min(frameAt(grid, input.startMs), head.span.start);
+  const last = Math.max(frameAt(grid, input.endMs), ...chunks.map((c) => c.span.start + c.span.frames));
+  const thresholdFrames = (input.gapThresholdMs * grid.fps) / 1000;
+  const maxPiece = Math.max(grid.fps, ...chunks.map((c) => c.natural.frames));
+
+  const items: TimelineItem<T>[] = [];
+  const gaps: TimelineGap[] = [];
+  let cursor = start;
+
+  const fill = (until: number) => {
+    const frames = until - cursor;
+    if (frames <= 0) return;
+    const previous = items.at(-1);
+    if (previous && frames <= thresholdFrames) {
+      previous.duration += frames;
+      gaps.push({ span: { start: cursor, frames }, filled: 'absorbed' });
+    } else {
+      gaps.push({ span: { start: cursor, frames }, filled: 'placeholder' });
+      for (const piece of splitFrames(frames, maxPiece)) {
+        items.push({ kind: 'placeholder', span: { start: cursor, frames: piece }, duration: piece });
+        cursor += piece;
+      }
+    }
+    cursor = until;
+  };
+
+  for (const chunk of chunks) {
+    fill(chunk.span.start);
+    items.push({ kind: 'chunk', chunk, span: chunk.span, duration: chunk.span.frames });
+    cursor = chunk.span.start + chunk.span.frames;
+  }
+  fill(last);
+  return { span: { start, frames: cursor - start }, items, gaps };
+}
