@@ -67,7 +67,17 @@ export async function startWranglerDev(options: {
     cwd: ROOT,
     env: { ...process.env, ...OFFLINE_ENV },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: wrangler's launcher re-spawns Node and workerd, and a signal to the group
+    // reaches all of them, so none is left behind.
+    detached: true,
   });
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, name);
+    } catch {
+      // already gone
+    }
+  };
   const lines: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
@@ -79,7 +89,7 @@ export async function startWranglerDev(options: {
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const killOnExit = () => child.kill('SIGKILL');
+  const killOnExit = () => signal('SIGKILL');
   process.once('exit', killOnExit);
 
   const url = `http://127.0.0.1:${options.port}`;
@@ -95,7 +105,7 @@ export async function startWranglerDev(options: {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       throw new Error(
         `wrangler dev did not answer within ${READY_TIMEOUT_MS / 1000} s:\n${lines.join('\n')}`,
       );
@@ -110,8 +120,8 @@ export async function startWranglerDev(options: {
       process.removeListener('exit', killOnExit);
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
     },
