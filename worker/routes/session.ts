@@ -74,19 +74,24 @@ async function sessionOf(c: Context<AppEnv>, lookup: Lookup): Promise<SessionRow
   return found;
 }
 
-/** A candidate token names its session; a request about another one is refused. */
+/**
+ * The session a browser-facing call acts on. A candidate token names its session and was minted only for
+ * a session of its tenant, so the hot path (an upload policy per chunk) needs no database round trip;
+ * a request about another session is refused.
+ */
 async function candidateSession(
   c: Context<AppEnv>,
   query: { session_id?: string; unique_identifier?: string },
-) {
+): Promise<Pick<SessionRow, 'tenant_uuid' | 'uuid'>> {
   const principal = c.get('principal');
   if (principal.kind !== 'candidate') return sessionOf(c, lookupOf(query));
-  const found = await sessionOf(c, { session_id: principal.sessionUuid });
-  const asked =
-    (query.session_id !== undefined && query.session_id !== found.uuid) ||
-    (query.unique_identifier !== undefined && query.unique_identifier !== found.unique_identifier);
-  if (asked) throw new ApiError('FORBIDDEN', 'The candidate token is for another session');
-  return found;
+  const own = { tenant_uuid: principal.tenantUuid, uuid: principal.sessionUuid };
+  const other =
+    (query.session_id !== undefined && query.session_id !== own.uuid) ||
+    (query.unique_identifier !== undefined &&
+      query.unique_identifier !== (await sessionOf(c, { session_id: own.uuid })).unique_identifier);
+  if (other) throw new ApiError('FORBIDDEN', 'The candidate token is for another session');
+  return own;
 }
 
 /** What the edge knows of the caller, kept with the tenant's metadata (`ies_edge`, a name of our own). */
