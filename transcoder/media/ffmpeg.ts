@@ -1,0 +1,193 @@
+/**
+ * The one place that starts ffmpeg and ffprobe: spawning, logging hooks, progress, cancellation and
+ * errors. fluent-ffmpeg stays behind this module (its repository was archived in May 2025,
+ * `notes/ffmpeg.md`), so replacing it touches nothing else. Arguments come ready-made from `args.ts`.
+ */
+import { execFile } from 'node:child_process';
+import ffmpeg from 'fluent-ffmpeg';
+import { type FfmpegJob, toArgv } from './args.ts';
+
+/** What a run reports to a logger: one entry when it starts and one when it ends. */
+export interface MediaLogEntry {
+  tool: 'ffmpeg' | 'ffprobe';
+  event: 'start' | 'end' | 'error';
+  args: string[];
+  elapsedMs?: number;
+  error?: string;
+}
+export type MediaLog = (entry: MediaLogEntry) => void;
+
+export interface RunOptions {
+  /** Aborting kills the process; the run then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Kill the process after this long and reject with an `FfmpegError` whose `timedOut` is true. */
+  timeoutMs?: number;
+  /** Seconds of media written so far, from ffmpeg's `time=` stats line. */
+  onProgress?: (seconds: number) => void;
+  log?: MediaLog;
+}
+
+/** A run that failed: the arguments it ran with and the end of what it wrote to stderr. */
+export class FfmpegError extends Error {
+  override readonly name = 'FfmpegError';
+  readonly tool: 'ffmpeg' | 'ffprobe';
+  readonly args: string[];
+  readonly stderrTail: string;
+  readonly timedOut: boolean;
+
+  constructor(
+    message: string,
+    details: { tool: 'ffmpeg' | 'ffprobe'; args: string[]; stderrTail: string; timedOut?: boolean },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.tool = details.tool;
+    this.args = details.args;
+    this.stderrTail = details.stderrTail;
+    this.timedOut = details.timedOut ?? false;
+  }
+}
+
+const STDERR_TAIL_LINES = 20;
+const STATS_LINE = /^frame=|^size=|time=-?\d+:\d\d:\d\d/;
+const TIME = /time=(\d+):(\d\d):(\d\d(?:\.\d+)?)/;
+
+/** Seconds in an ffmpeg stats line (`… time=00:01:02.50 …`); null for any other line or a negative time. */
+export function parseStatsTime(line: string): number | null {
+  const m = TIME.exec(line);
+  if (!m) return null;
+  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+}
+
+/** The caller's signal, plus a timer if asked; `timedOut()` tells which of them fired. */
+function combinedSignal(o: RunOptions): { signal?: AbortSignal; timedOut: () => boolean } {
+  const timer = o.timeoutMs === undefined ? undefined : AbortSignal.timeout(o.timeoutMs);
+  const signals = [o.signal, timer].filter((s): s is AbortSignal => s !== undefined);
+  return {
+    signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
+    timedOut: () => timer?.aborted === true && o.signal?.aborted !== true,
+  };
+}
+
+/**
+ * Runs one ffmpeg job to completion. Resolves when ffmpeg exits 0; rejects with an `FfmpegError`
+ * (exit code, stderr tail, arguments) otherwise, or with the signal's reason when aborted.
+ */
+export function runFfmpeg(job: FfmpegJob, o: RunOptions = {}): Promise<void> {
+  const args = toArgv(job);
+  const { signal, timedOut } = combinedSignal(o);
+  return new Promise<void>((resolve, reject) => {
+    if (o.signal?.aborted) return reject(o.signal.reason);
+    const tail: string[] = [];
+    const started = performance.now();
+    const command = ffmpeg({ stdoutLines: STDERR_TAIL_LINES });
+    for (const input of job.inputs) {
+      command.input(input.source);
+      addOptions(input.options, (opts) => command.inputOptions(...opts));
+    }
+    job.outputs.forEach((output, i) => {
+      command.output(output.target);
+      // Global options go with the first output: ffmpeg reads them anywhere, and a job may have no input.
+      addOptions(i === 0 ? [...job.global, ...output.options] : output.options, (opts) =>
+        command.outputOptions(...opts),
+      );
+    });
+    const onAbort = () => command.kill('SIGKILL');
+    const finish = (error?: Error) => {
+      signal?.removeEventListener('abort', onAbort);
+      const elapsedMs = Math.round(performance.now() - started);
+      o.log?.({ tool: 'ffmpeg', event: error ? 'error' : 'end', args, elapsedMs, error: error?.message });
+      if (error) reject(error);
+      else resolve();
+    };
+    command.on('start', () => o.log?.({ tool: 'ffmpeg', event: 'start', args }));
+    command.on('stderr', (line: string) => {
+      if (STATS_LINE.test(line)) {
+        const seconds = parseStatsTime(line);
+        if (seconds !== null) o.onProgress?.(seconds);
+      } else if (line.trim() !== '') {
+        tail.push(line);
+        if (tail.length > STDERR_TAIL_LINES) tail.shift();
+      }
+    });
+    command.on('end', () => finish());
+    command.on('error', (err: Error) => {
+      if (o.signal?.aborted) return finish(o.signal.reason);
+      const expired = timedOut();
+      const message = expired
+        ? `ffmpeg timed out after ${o.timeoutMs} ms`
+        : `${err.message.split(':')[0]}: ${tail.at(-1) ?? 'no error output'}`;
+      finish(
+        new FfmpegError(
+          message,
+          { tool: 'ffmpeg', args, stderrTail: tail.join('\n'), timedOut: expired },
+          { cause: err },
+        ),
+      );
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    command.run();
+  });
+}
+
+/**
+ * fluent-ffmpeg splits a lone option string at its single space (lib/options/custom.js), so options
+ * are always passed as separate arguments, and a lone option holding a space is refused outright.
+ */
+function addOptions(options: string[], add: (options: string[]) => void): void {
+  if (options.length === 0) return;
+  if (options.length === 1 && options[0]?.includes(' ')) {
+    throw new TypeError(`a lone ffmpeg option must not contain a space: ${options[0]}`);
+  }
+  add(options);
+}
+
+export interface ProbeRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+const PROBE_MAX_BUFFER = 64 * 1024 * 1024;
+
+/**
+ * Runs ffprobe and resolves with its exit code and output, whatever the code. ffprobe is spawned here
+ * rather than through fluent-ffmpeg's `ffprobe()`, which can be neither killed nor timed out and keeps
+ * no stderr on success (lib/ffprobe.js) — and a decode check must be bounded and must see stderr.
+ * Rejects with an `FfmpegError` (`timedOut`) on timeout, with the signal's reason when aborted.
+ */
+export function runFfprobe(args: string[], o: Omit<RunOptions, 'onProgress'> = {}): Promise<ProbeRun> {
+  const { signal, timedOut } = combinedSignal(o);
+  const started = performance.now();
+  o.log?.({ tool: 'ffprobe', event: 'start', args });
+  return new Promise<ProbeRun>((resolve, reject) => {
+    execFile(
+      process.env.FFPROBE_PATH ?? 'ffprobe',
+      args,
+      { signal, killSignal: 'SIGKILL', maxBuffer: PROBE_MAX_BUFFER, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const elapsedMs = Math.round(performance.now() - started);
+        const code = error && typeof error.code === 'number' ? error.code : error ? null : 0;
+        if (code !== null) {
+          o.log?.({ tool: 'ffprobe', event: 'end', args, elapsedMs });
+          return resolve({ exitCode: code, stdout, stderr });
+        }
+        o.log?.({ tool: 'ffprobe', event: 'error', args, elapsedMs, error: error?.message });
+        if (o.signal?.aborted) return reject(o.signal.reason);
+        const expired = timedOut();
+        reject(
+          new FfmpegError(
+            expired ? `ffprobe timed out after ${o.timeoutMs} ms` : `ffprobe failed: ${error?.message}`,
+            {
+              tool: 'ffprobe',
+              args,
+              stderrTail: stderr.split('\n').slice(-STDERR_TAIL_LINES).join('\n'),
+              timedOut: expired,
+            },
+            { cause: error },
+          ),
+        );
+      },
+    );
+  });
+}
