@@ -1,0 +1,54 @@
+/**
+ * The whole recording as one MP4 (the seed's `stitched_video/`): the segments of one rendition copied,
+ * not re-encoded, so it costs little more than reading them.
+ */
+import { readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import HLS from 'hls-parser';
+import { z } from 'zod';
+import { stitchJob } from './args.ts';
+import { type MediaLog, runFfmpeg, runFfprobe } from './ffmpeg.ts';
+
+/** The length a VOD playlist declares: the sum of its EXTINF durations. */
+async function playlistDuration(playlist: string): Promise<number> {
+  const parsed = HLS.parse(await readFile(playlist, 'utf8'));
+  if (parsed.isMasterPlaylist) throw new TypeError(`${playlist} is a master playlist; give one rendition's`);
+  return parsed.segments.reduce((sum, segment) => sum + segment.duration, 0);
+}
+
+const FormatProbe = z.object({ format: z.object({ duration: z.coerce.number() }) });
+
+/**
+ * Copies the segments of a local VOD playlist (one rendition, with `#EXT-X-ENDLIST`: a live playlist
+ * would be polled for more) into `output`, an MP4 with its index first, written under a temporary name
+ * and renamed when complete. Resolves with the MP4's duration as ffprobe reads it.
+ */
+export async function stitch(o: {
+  playlist: string;
+  output: string;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+  log?: MediaLog;
+}): Promise<{ output: string; durationSec: number }> {
+  const total = await playlistDuration(o.playlist);
+  const partial = join(dirname(o.output), `.${process.pid}-${Date.now()}.mp4.partial`);
+  try {
+    await runFfmpeg(stitchJob({ playlist: o.playlist, target: partial }), {
+      signal: o.signal,
+      log: o.log,
+      onProgress: o.onProgress && total > 0 ? (s) => o.onProgress?.(Math.min(1, s / total)) : undefined,
+    });
+    await rename(partial, o.output);
+  } finally {
+    await rm(partial, { force: true });
+  }
+  const probe = await runFfprobe(
+    ['-hide_banner', '-v', 'error', '-show_entries', 'format=duration', '-of', 'json', o.output],
+    { signal: o.signal, log: o.log, timeoutMs: 60_000 },
+  );
+  const parsed = FormatProbe.safeParse(JSON.parse(probe.stdout || '{}'));
+  if (probe.exitCode !== 0 || !parsed.success) {
+    throw new Error(`cannot read the duration of ${o.output}: ${probe.stderr.trim()}`);
+  }
+  return { output: o.output, durationSec: parsed.data.format.duration };
+}
