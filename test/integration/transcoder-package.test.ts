@@ -1,0 +1,422 @@
+/**
+ * The finished package of a session with every timeline hazard at once, built by the real job handlers
+ * against fauxqs (S3 and SQS) and real ffmpeg, and checked with hls-parser, ffprobe and ffmpeg.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import HLS from 'hls-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FinalizeJob, ServiceEvent, SessionStatusReport } from '../../contracts/jobs.ts';
+import { type Asset, formatChunkName, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
+import { createJsonLogger } from '../../transcoder/consumer/log.ts';
+import { runJob } from '../../transcoder/jobs/index.ts';
+import { createReporter } from '../../transcoder/report.ts';
+import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
+import { makeChunk, makeUndecodableChunk } from '../support/chunks.ts';
+
+const run = promisify(execFile);
+const TENANT = '3f1c2b4a-8d7e-4f60-9a1b-2c3d4e5f6a7b';
+const FRAME_SEC = 0.1;
+const T0 = 1_764_158_400_123;
+
+interface PlannedChunk {
+  asset: Asset;
+  seq: number;
+  offsetMs: number;
+  durationMs: number;
+  file: string;
+}
+
+let fauxqs: FauxqsServer;
+let s3: S3Client;
+let storage: Storage;
+let statusServer: Server;
+let work: string;
+const reports: SessionStatusReport[] = [];
+let services: Parameters<typeof runJob>[0];
+let chunks: PlannedChunk[];
+
+/** ffprobe's JSON for a file. */
+async function probe(file: string, entries: string, extra: string[] = []) {
+  const { stdout } = await run(
+    'ffprobe',
+    ['-v', 'error', ...extra, '-show_entries', entries, '-of', 'json', file],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  return JSON.parse(stdout);
+}
+
+/** Copies every object under a prefix into a local folder, keeping the relative paths. */
+async function downloadTree(prefix: string, into: string): Promise<string[]> {
+  const keys = (await storage.list(prefix)).map((object) => object.key);
+  for (const key of keys) {
+    const file = join(into, key.slice(prefix.length));
+    await mkdir(dirname(file), { recursive: true });
+    await storage.download(key, file);
+  }
+  return keys.map((key) => key.slice(prefix.length));
+}
+
+function chunkJob(session: string, chunk: PlannedChunk) {
+  const name = formatChunkName({
+    seq: chunk.seq,
+    startMs: T0 + chunk.offsetMs,
+    durationMs: chunk.durationMs,
+    ext: chunk.asset === 'screenshots' ? 'jpg' : 'webm',
+  });
+  return {
+    version: 1,
+    type: 'chunk',
+    tenant_uuid: TENANT,
+    session_uuid: session,
+    requested_at: new Date().toISOString(),
+    asset: chunk.asset,
+    key: `${rawPrefix(TENANT, session, chunk.asset)}${name}`,
+    seq: chunk.seq,
+    start_ms: T0 + chunk.offsetMs,
+    duration_ms: chunk.durationMs,
+    ext: chunk.asset === 'screenshots' ? 'jpg' : 'webm',
+  } as const;
+}
+
+async function upload(session: string, chunk: PlannedChunk) {
+  const job = chunkJob(session, chunk);
+  await s3.send(
+    new PutObjectCommand({ Bucket: 'recordings', Key: job.key, Body: await readFile(chunk.file) }),
+  );
+  return job;
+}
+
+const finalizeJob = (session: string): FinalizeJob => ({
+  version: 1,
+  type: 'finalize',
+  tenant_uuid: TENANT,
+  session_uuid: session,
+  requested_at: new Date().toISOString(),
+  reprocess: false,
+});
+
+const runOnce = (job: Parameters<typeof runJob>[1]) =>
+  runJob(services, job, { signal: new AbortController().signal, lastAttempt: true });
+
+function events(): ServiceEvent[] {
+  return (fauxqs.inspectQueue('events')?.messages.ready ?? []).map((message) => JSON.parse(message.body));
+}
+
+beforeAll(async () => {
+  fauxqs = await startFauxqs({ port: 0, logger: false });
+  fauxqs.createBucket('recordings');
+  const events = fauxqs.createQueue('events');
+  const endpoint = `http://127.0.0.1:${fauxqs.port}`;
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  s3 = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
+  storage = createStorage(s3, 'recordings');
+  statusServer = createServer((request, response) => {
+    let body = '';
+    request.on('data', (data) => (body += data));
+    request.on('end', () => {
+      reports.push(JSON.parse(body));
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => statusServer.listen(0, '127.0.0.1', resolve));
+  work = await mkdtemp(join(tmpdir(), 'transcoder-package-'));
+  services = {
+    storage,
+    reporter: createReporter({
+      apiBase: `http://127.0.0.1:${(statusServer.address() as AddressInfo).port}`,
+      internalToken: 't'.repeat(32),
+      sqs: new SQSClient({ region: 'us-east-1', endpoint, credentials }),
+      eventsQueueUrl: events.queueUrl,
+    }),
+    settings: { workDir: work, framesFps: 1, gapThresholdMs: 500, liveHoldMs: 30_000 },
+    log: createJsonLogger({}, { write: () => {} }),
+  };
+
+  const media = join(work, 'media');
+  await mkdir(media);
+  const screenWithTone = await makeChunk(media, {
+    width: 1280,
+    height: 720,
+    durationSec: 3,
+    contentSec: 2.2,
+    audio: true,
+  });
+  const screenVp9 = await makeChunk(media, { codec: 'vp9', width: 1280, height: 720, durationSec: 3 });
+  const truncated = await makeUndecodableChunk(media, 'truncated');
+  const webcam = await makeChunk(media, { name: 'webcam.webm', width: 320, height: 240, durationSec: 3 });
+  const screenshot = join(media, 'screenshot.jpg');
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=white:s=320x180',
+    '-frames:v',
+    '1',
+    screenshot,
+  ]);
+  // Screenshare: seq 1 does not decode, seq 2 never arrives, seq 3 comes twice, seq 4 starts 80 ms late.
+  chunks = [
+    { asset: 'screenshare', seq: 3, offsetMs: 9050, durationMs: 3000, file: screenVp9 },
+    { asset: 'screenshare', seq: 0, offsetMs: 0, durationMs: 3000, file: screenWithTone },
+    { asset: 'screenshare', seq: 3, offsetMs: 9110, durationMs: 3000, file: screenVp9 },
+    { asset: 'screenshare', seq: 4, offsetMs: 12_130, durationMs: 3000, file: screenWithTone },
+    { asset: 'screenshare', seq: 1, offsetMs: 3030, durationMs: 2990, file: truncated },
+    { asset: 'webcam', seq: 0, offsetMs: 4000, durationMs: 3000, file: webcam },
+    { asset: 'webcam', seq: 1, offsetMs: 7020, durationMs: 3000, file: webcam },
+    { asset: 'screenshots', seq: 0, offsetMs: 5000, durationMs: 0, file: screenshot },
+  ];
+});
+
+afterAll(async () => {
+  await fauxqs?.stop();
+  statusServer?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('a session with a missing, an undecodable, a duplicate and an out-of-order chunk', () => {
+  const session = '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d';
+  const prefix = `${sessionPrefix(TENANT, session)}screenshare/processed/`;
+  // Timeline: the first chunk's start to the last chunk's end, across every video asset.
+  const timelineMs = 15_130;
+  const timelineSec = timelineMs / 1000;
+  let local: string;
+  let files: string[];
+
+  beforeAll(async () => {
+    for (const chunk of chunks) await runOnce(await upload(session, chunk));
+    await runOnce(finalizeJob(session));
+    local = join(work, 'package');
+    files = await downloadTree(prefix, local);
+  });
+
+  it('writes a master with three variants carrying bandwidth, resolution and codecs', async () => {
+    const master = HLS.parse(await readFile(join(local, 'hls_playlist/master.m3u8'), 'utf8'));
+    if (!master.isMasterPlaylist) throw new Error('not a master playlist');
+    expect(master.variants.map((v) => [v.uri, v.resolution?.width, v.resolution?.height])).toEqual([
+      ['index_360p.m3u8', 640, 360],
+      ['index_480p.m3u8', 854, 480],
+      ['index_720p.m3u8', 1280, 720],
+    ]);
+    for (const variant of master.variants) {
+      expect(variant.bandwidth).toBeGreaterThan(0);
+      expect(variant.codecs).toMatch(/^avc1\.64[0-9a-f]{4},mp4a\.40\.2$/);
+    }
+  });
+
+  it('lasts the timeline within one frame in every variant, by its playlist and by its media', async () => {
+    for (const rendition of ['360p', '480p', '720p']) {
+      const file = join(local, `hls_playlist/index_${rendition}.m3u8`);
+      const playlist = HLS.parse(await readFile(file, 'utf8'));
+      if (playlist.isMasterPlaylist) throw new Error('not a media playlist');
+      const listed = playlist.segments.reduce((sum, segment) => sum + segment.duration, 0);
+      expect(Math.abs(listed - timelineSec)).toBeLessThanOrEqual(FRAME_SEC);
+      const { format } = await probe(file, 'format=duration');
+      expect(Math.abs(Number(format.duration) - timelineSec)).toBeLessThanOrEqual(FRAME_SEC);
+      const { packets } = await probe(file, 'packet=pts_time,duration_time', ['-select_streams', 'v:0']);
+      const times = packets.map((p: { pts_time: string; duration_time: string }) => Number(p.pts_time));
+      const last = Math.max(...times) + Number(packets.at(-1).duration_time);
+      expect(Math.abs(last - Math.min(...times) - timelineSec)).toBeLessThanOrEqual(FRAME_SEC);
+    }
+  });
+
+  it('plays through the master with no error from ffmpeg', async () => {
+    const { stdout, stderr } = await run('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      join(local, 'hls_playlist/master.m3u8'),
+      '-f',
+      'null',
+      '-',
+    ]);
+    expect(stdout + stderr).toBe('');
+  });
+
+  it('shows black exactly over the undecodable and missing chunks, and nowhere else', async () => {
+    const { stderr } = await run('ffmpeg', [
+      '-i',
+      join(local, 'hls_playlist/index_360p.m3u8'),
+      '-vf',
+      'blackdetect=d=0.5:pix_th=0.1',
+      '-an',
+      '-f',
+      'null',
+      '-',
+    ]);
+    const spans = [...stderr.matchAll(/black_start:([\d.]+) black_end:([\d.]+)/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
+    expect(spans).toHaveLength(1);
+    const [start, end] = spans[0] ?? [];
+    // seq 0 ends at 3.0 s; seq 3 starts at 9.05 s.
+    expect(Math.abs((start ?? 0) - 3)).toBeLessThanOrEqual(FRAME_SEC);
+    expect(Math.abs((end ?? 0) - 9.05)).toBeLessThanOrEqual(FRAME_SEC);
+  });
+
+  it('writes a storyboard whose cues cover the whole duration', async () => {
+    const vtt = await readFile(join(local, 'frame_thumbnails/storyboard.vtt'), 'utf8');
+    const ends = [...vtt.matchAll(/--> (\d\d):(\d\d):(\d\d\.\d{3})/g)].map(
+      (m) => Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]),
+    );
+    expect(Math.abs(Math.max(...ends) - timelineSec)).toBeLessThanOrEqual(FRAME_SEC);
+    expect(vtt).toMatch(/^WEBVTT/);
+    for (const sheet of new Set([...vtt.matchAll(/^(\S+\.jpg)#xywh=/gm)].map((m) => m[1]))) {
+      expect(files).toContain(`frame_thumbnails/${sheet}`);
+    }
+  });
+
+  it('stitches an MP4 of the timeline, index first', async () => {
+    const file = join(local, 'stitched_video/recording.mp4');
+    const { format, streams } = await probe(file, 'format=duration:stream=codec_type');
+    expect(Math.abs(Number(format.duration) - timelineSec)).toBeLessThanOrEqual(FRAME_SEC);
+    expect(streams.map((s: { codec_type: string }) => s.codec_type).sort()).toEqual(['audio', 'video']);
+    const head = (await readFile(file)).subarray(0, 64).toString('latin1');
+    expect(head.indexOf('moov')).toBeGreaterThan(-1);
+  });
+
+  it('reports the chunks, the gap, the undecodable chunk, the duplicate and the screenshots in the manifest', async () => {
+    const manifest = JSON.parse(await readFile(join(local, 'manifest.json'), 'utf8'));
+    const screen = manifest.assets.screenshare;
+    expect(screen.chunks.map((c: { seq: number; status: string }) => `${c.seq}:${c.status}`)).toEqual([
+      '0:ok',
+      '1:undecodable',
+      '3:ok',
+      '3:duplicate',
+      '4:ok',
+    ]);
+    expect(screen.missing_seqs).toEqual([2]);
+    expect(screen.gaps).toHaveLength(1);
+    expect(screen.gaps[0].undecodable).toEqual([chunkJob(session, chunks[4] as PlannedChunk).key]);
+    expect(screen.absorbed_gaps.count).toBe(1);
+    expect(screen.chunks[0]).toMatchObject({ codec: 'vp8', width: 1280, height: 720, has_audio: true });
+    expect(manifest.assets.screenshots.images).toEqual([
+      expect.objectContaining({ seq: 0, captured_at_ms: T0 + 5000, offset_ms: 5000 }),
+    ]);
+    expect(manifest.timeline.duration_ms).toBe(timelineMs);
+  });
+
+  it('puts the webcam on the same timeline, black before it started and after it stopped', async () => {
+    const webcam = `${sessionPrefix(TENANT, session)}webcam/processed/hls_playlist/`;
+    const text = await storage.getText(`${webcam}index_360p.m3u8`);
+    const playlist = HLS.parse(text ?? '');
+    if (playlist.isMasterPlaylist) throw new Error('not a media playlist');
+    const kinds = playlist.segments.map((s) => (s.uri.includes('/gap-') ? 'black' : 'chunk'));
+    expect(kinds.filter((kind, i) => kind !== kinds[i - 1])).toEqual(['black', 'chunk', 'black']);
+    expect(kinds.filter((kind) => kind === 'chunk')).toHaveLength(2);
+    const lead = playlist.segments.slice(0, kinds.indexOf('chunk'));
+    expect(lead.reduce((sum, segment) => sum + segment.duration, 0)).toBeCloseTo(4, 1);
+    const listed = playlist.segments.reduce((sum, segment) => sum + segment.duration, 0);
+    expect(Math.abs(listed - timelineSec)).toBeLessThanOrEqual(FRAME_SEC);
+    expect(await storage.getText(`${webcam}master.m3u8`)).toContain('RESOLUTION=320x240');
+  });
+
+  it('keeps a live EVENT playlist of the chunks released so far', async () => {
+    const live = await storage.getText(
+      `${sessionPrefix(TENANT, session)}webcam/processed/playlist_cache/live_360p.m3u8`,
+    );
+    const playlist = HLS.parse(live ?? '');
+    if (playlist.isMasterPlaylist) throw new Error('not a media playlist');
+    expect(playlist.playlistType).toBe('EVENT');
+    expect(playlist.endlist).toBe(false);
+    // The newest chunk is held back until the next one says how long it lasts.
+    expect(playlist.segments.map((s) => s.uri)).toEqual([
+      `../hls_playlist/360p/${formatChunkName({ seq: 0, startMs: T0 + 4000, durationMs: 3000, ext: 'webm' }).replace('.webm', '.ts')}`,
+    ]);
+  });
+
+  it('marks the session ready with its playback and announces it', () => {
+    expect(reports.filter((r) => r.session_uuid === session)).toEqual([
+      {
+        version: 1,
+        tenant_uuid: TENANT,
+        session_uuid: session,
+        status: 'ready',
+        playback: { type: 'hls_masterplaylist', key: `${prefix}hls_playlist/master.m3u8` },
+        duration_ms: timelineMs,
+      },
+    ]);
+    const mine = events().filter((e) => e.session_uuid === session);
+    expect(mine.filter((e) => e.type === 'session.processed')).toHaveLength(1);
+    const frames = mine.filter((e) => e.type === 'frames.available');
+    // The second upload of seq 3 is recognised as a duplicate and not processed.
+    expect(frames.map((e) => `${e.asset}:${e.seq}`).sort()).toEqual([
+      'screenshare:0',
+      'screenshare:3',
+      'screenshare:4',
+      'screenshots:0',
+      'webcam:0',
+      'webcam:1',
+    ]);
+  });
+
+  it('writes the same objects when finalize runs again', async () => {
+    const before = await storage.list(sessionPrefix(TENANT, session));
+    const texts = await Promise.all(
+      files
+        .filter((f) => f.endsWith('.m3u8') || f.endsWith('.json'))
+        .map((f) => storage.getText(`${prefix}${f}`)),
+    );
+    await runOnce(finalizeJob(session));
+    const after = await storage.list(sessionPrefix(TENANT, session));
+    expect(after.map((o) => o.key)).toEqual(before.map((o) => o.key));
+    const again = await Promise.all(
+      files
+        .filter((f) => f.endsWith('.m3u8') || f.endsWith('.json'))
+        .map((f) => storage.getText(`${prefix}${f}`)),
+    );
+    expect(again).toEqual(texts);
+  });
+
+  it('builds the same playlists from finalize alone, when no chunk job ever ran', async () => {
+    const alone = '1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e';
+    for (const chunk of chunks) await upload(alone, chunk);
+    await runOnce(finalizeJob(alone));
+    const relative = (s: string) => (text: string | null) => text?.replaceAll(s, '<session>');
+    for (const name of ['master.m3u8', 'index_360p.m3u8', 'index_480p.m3u8', 'index_720p.m3u8']) {
+      const key = (s: string) => `${sessionPrefix(TENANT, s)}screenshare/processed/hls_playlist/${name}`;
+      expect(relative(alone)(await storage.getText(key(alone)))).toBe(
+        relative(session)(await storage.getText(key(session))),
+      );
+    }
+    const keys = async (s: string) =>
+      (await storage.list(sessionPrefix(TENANT, s)))
+        .map((o) => o.key.slice(sessionPrefix(TENANT, s).length))
+        .filter((k) => !k.includes('/playlist_cache/live_'));
+    expect(await keys(alone)).toEqual(await keys(session));
+  });
+});
+
+describe('a session the transcoder cannot package', () => {
+  it('fails a finalize for a session with no chunks, and says so on its last attempt', async () => {
+    const unknown = '0c0c0c0c-0c0c-4c0c-8c0c-0c0c0c0c0c0c';
+    await expect(runOnce(finalizeJob(unknown))).rejects.toThrow(/no such session/);
+    expect(reports.filter((r) => r.session_uuid === unknown)).toEqual([
+      expect.objectContaining({ status: 'failed', reason: expect.stringMatching(/no such session/) }),
+    ]);
+    expect(
+      events()
+        .filter((e) => e.session_uuid === unknown)
+        .map((e) => e.type),
+    ).toEqual(['session.failed']);
+  });
+
+  it('refuses a chunk job whose key is not the chunk it describes', async () => {
+    const session = '2d2d2d2d-2d2d-4d2d-8d2d-2d2d2d2d2d2d';
+    const job = chunkJob(session, chunks[1] as PlannedChunk);
+    await expect(runOnce({ ...job, seq: 7 })).rejects.toThrow(/is not chunk 7/);
+  });
+});

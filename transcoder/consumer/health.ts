@@ -1,0 +1,44 @@
+/**
+ * The orchestrator's health endpoint: `GET /healthz` is 200 while the consumer polls and 503 otherwise
+ * (starting, draining, stopped), so a draining container is taken out of rotation and not restarted
+ * for being slow to exit.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JobConsumer } from './pool.ts';
+
+export interface HealthServer {
+  /** The port it listens on (useful when started on port 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the health server on `port` (0 picks a free one). */
+export function startHealthServer(port: number, status: JobConsumer['status']): Promise<HealthServer> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url !== '/healthz') {
+      response.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":"not found"}');
+      return;
+    }
+    const { state, inFlight } = status();
+    response
+      .writeHead(state === 'polling' ? 200 : 503, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-store',
+      })
+      .end(JSON.stringify({ status: state, in_flight: inFlight }));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * The `chunk` job: a chunk landed in `raw/`; make its slot of the timeline now (segments in every
+ * rendition, analysis frames, thumbnails), extend the live playlists and announce the frames.
+ * Running it again finds the chunk's index entry and redoes only the cheap steps.
+ */
+import type { ChunkJob } from '../../contracts/jobs.ts';
+import { type AssetKeys, assetKeys } from '../storage/layout.ts';
+import { dedupeChunks } from '../timeline/chunks.ts';
+import { type JobContext, JobInputError } from './context.ts';
+import { updateLivePlaylists } from './live.ts';
+import { type ChunkOutcome, loadProfile, processChunk, type RawChunk } from './media.ts';
+import { rawChunkOf } from './raw.ts';
+import { ChunkEntry, profileSignature, UndecodableEntry } from './records.ts';
+
+/** The outcome of an earlier run, if one completed with the asset's current profile. */
+async function earlierOutcome(
+  ctx: JobContext,
+  keys: AssetKeys,
+  chunk: RawChunk,
+): Promise<ChunkOutcome | null> {
+  const profile = await loadProfile(ctx, keys);
+  const entry =
+    profile && (await ctx.storage.getJson(keys.chunkEntry(chunk.fileName), ChunkEntry, ctx.signal));
+  if (profile && entry?.profile === profileSignature(profile)) return { decodable: true, entry, profile };
+  const gap = await ctx.storage.getJson(keys.undecodableEntry(chunk.fileName), UndecodableEntry, ctx.signal);
+  return gap ? { decodable: false, entry: gap } : null;
+}
+
+/** Whether another upload of the same seq stands for this one on the timeline (the rule of `dedupeChunks`). */
+async function isDuplicate(
+  ctx: JobContext,
+  job: ChunkJob,
+  keys: AssetKeys,
+  chunk: RawChunk,
+): Promise<boolean> {
+  // Every chunk name of a seq starts with its six digits and a dash.
+  const sameSeq = await ctx.storage.list(`${keys.raw}${chunk.fileName.slice(0, 7)}`, ctx.signal);
+  const others = sameSeq.flatMap((object) => {
+    const other = rawChunkOf(object.key, job.tenant_uuid, job.session_uuid);
+    return other && other.key !== chunk.key ? [other] : [];
+  });
+  return dedupeChunks([chunk, ...others]).kept[0]?.key !== chunk.key;
+}
+
+/** Runs a chunk job. */
+export async function runChunkJob(ctx: JobContext, job: ChunkJob): Promise<void> {
+  const chunk = rawChunkOf(job.key, job.tenant_uuid, job.session_uuid);
+  const matches =
+    chunk?.asset === job.asset &&
+    chunk.seq === job.seq &&
+    chunk.startMs === job.start_ms &&
+    chunk.durationMs === job.duration_ms &&
+    chunk.ext === job.ext;
+  if (!chunk || !matches) {
+    throw new JobInputError(
+      `${job.key} is not chunk ${job.seq} of the session's ${job.asset} as the job describes it`,
+    );
+  }
+  const event = {
+    version: 1,
+    type: 'frames.available',
+    tenant_uuid: job.tenant_uuid,
+    session_uuid: job.session_uuid,
+    asset: job.asset,
+    seq: job.seq,
+  } as const;
+  // A screenshot is a frame already: nothing to transcode.
+  if (job.asset === 'screenshots') {
+    await ctx.reporter.event({
+      ...event,
+      occurred_at: new Date(ctx.now()).toISOString(),
+      frame_keys: [job.key],
+    });
+    return;
+  }
+
+  const keys = assetKeys({ tenant: job.tenant_uuid, session: job.session_uuid, asset: job.asset });
+  if (await isDuplicate(ctx, job, keys, chunk)) {
+    ctx.log.info('duplicate chunk; finalize keeps the other upload of this seq', { chunk: chunk.fileName });
+    return;
+  }
+  const earlier = await earlierOutcome(ctx, keys, chunk);
+  if (earlier) ctx.log.info('chunk already processed', { chunk: chunk.fileName });
+  const outcome = earlier ?? (await processChunk(ctx, keys, chunk));
+  const profile = outcome.decodable ? outcome.profile : await loadProfile(ctx, keys);
+  if (profile) {
+    const listed = await updateLivePlaylists(ctx, keys, profile);
+    ctx.log.info('live playlists updated', { segments: listed });
+  }
+  if (outcome.decodable && outcome.entry.frame_keys.length > 0) {
+    await ctx.reporter.event({
+      ...event,
+      occurred_at: new Date(ctx.now()).toISOString(),
+      frame_keys: outcome.entry.frame_keys,
+    });
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * What a job handler is given: storage, the reporter, settings, a logger, a cancellation signal and the
+ * facts of this delivery. The queue consumer and the operator CLI both build one, so the handlers do not
+ * know which of them runs them.
+ */
+import type { Config } from '../config.ts';
+import type { Reporter } from '../report.ts';
+import type { Storage } from '../storage/s3.ts';
+
+/** Fields of a structured log line. */
+export type LogFields = Record<string, unknown>;
+
+/** Structured logging with progress; `child` binds fields (sessionId, jobType, …) to every line. */
+export interface Logger {
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** How far a long step has come, 0…1. Implementations decide how often to show it. */
+  progress(step: string, fraction: number, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+/** Everything a job handler needs. */
+export interface JobContext {
+  storage: Storage;
+  reporter: Reporter;
+  settings: Pick<Config, 'workDir' | 'framesFps' | 'gapThresholdMs' | 'liveHoldMs'>;
+  log: Logger;
+  /** Aborted when the job must stop now (shutdown deadline passed); ffmpeg is killed through it. */
+  signal: AbortSignal;
+  /** Whether a failure now is final: the queue will not deliver the message again (it goes to the DLQ). */
+  lastAttempt: boolean;
+  /** The clock, Unix ms. */
+  now: () => number;
+}
+
+/** A job that can never succeed as sent (it names no such session, or a key that is not its chunk). */
+export class JobInputError extends Error {
+  override name = 'JobInputError';
+}
+
+/** An error's message for a log line or a report, whatever was thrown. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,315 @@
+/**
+ * The `finalize` job: the attempt ended; finish the package of every video asset on the session
+ * timeline and mark the session ready.
+ *
+ * Order matters to readers: every segment (chunks not processed yet, re-encoded cut chunks, black
+ * placeholders) is uploaded before any playlist that lists it; the VOD variant playlists come next and
+ * the master last, so a reader who finds the master finds everything it leads to. The storyboard and
+ * the stitched MP4 follow, then the manifest, and only then is the session reported ready.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { FinalizeJob } from '../../contracts/jobs.ts';
+import { sessionPrefix, VIDEO_ASSETS, type VideoAsset } from '../../contracts/storage.ts';
+import { buildStoryboard, stitch } from '../media/index.ts';
+import { type AssetKeys, assetKeys } from '../storage/layout.ts';
+import { mapLimit } from '../storage/parallel.ts';
+import { dedupeChunks, isCut, slotChunks } from '../timeline/chunks.ts';
+import { secondsOf } from '../timeline/grid.ts';
+import { planTimeline } from '../timeline/plan.ts';
+import { describeError, type JobContext, JobInputError } from './context.ts';
+import { type FinalizedAsset, sessionManifest } from './manifest.ts';
+import {
+  encodeCut,
+  existingSegments,
+  loadProfile,
+  makePlaceholder,
+  processChunk,
+  type RawChunk,
+  uploadFiles,
+  withWorkDir,
+} from './media.ts';
+import { assetMaster, renditionPlaylist, segmentNameOf } from './playlists.ts';
+import { listRaw } from './raw.ts';
+import { type AssetProfile, ChunkEntry, gridOf, profileSignature, UndecodableEntry } from './records.ts';
+
+// Index entries are small JSON objects: read this many at a time.
+const READ_PARALLELISM = 16;
+
+type Bounds = { startMs: number; endMs: number };
+type PlannedAsset = Omit<FinalizedAsset, 'video'> & {
+  video?: Omit<NonNullable<FinalizedAsset['video']>, 'storyboard'>;
+};
+
+/** Reads the index entries of the listed chunks that were processed with the current profile. */
+async function readIndex(ctx: JobContext, keys: AssetKeys, chunks: RawChunk[], profile: AssetProfile | null) {
+  const entries = new Map<string, ChunkEntry>();
+  const undecodable = new Map<string, UndecodableEntry>();
+  const indexed = new Set((await ctx.storage.list(keys.cache, ctx.signal)).map((object) => object.key));
+  const signature = profile && profileSignature(profile);
+  await mapLimit(chunks, READ_PARALLELISM, async (chunk) => {
+    if (indexed.has(keys.chunkEntry(chunk.fileName))) {
+      const entry = await ctx.storage.getJson(keys.chunkEntry(chunk.fileName), ChunkEntry, ctx.signal);
+      if (entry && entry.profile === signature) entries.set(chunk.fileName, entry);
+    } else if (indexed.has(keys.undecodableEntry(chunk.fileName))) {
+      const gap = await ctx.storage.getJson(
+        keys.undecodableEntry(chunk.fileName),
+        UndecodableEntry,
+        ctx.signal,
+      );
+      if (gap) undecodable.set(chunk.fileName, gap);
+    }
+  });
+  return { entries, undecodable };
+}
+
+/**
+ * Brings an asset's segments up to date and plans its timeline: processes chunks no chunk job finished
+ * (all of them on `reprocess`), then re-encodes chunks cut by an overlap and makes the placeholders.
+ */
+async function prepareAsset(
+  ctx: JobContext,
+  job: FinalizeJob,
+  asset: VideoAsset,
+  listed: RawChunk[],
+  bounds: Bounds,
+): Promise<PlannedAsset> {
+  const keys = assetKeys({ tenant: job.tenant_uuid, session: job.session_uuid, asset });
+  const log = ctx.log.child({ asset });
+  const { kept, duplicates } = dedupeChunks(listed);
+  let profile = await loadProfile(ctx, keys);
+  const known = job.reprocess
+    ? { entries: new Map<string, ChunkEntry>(), undecodable: new Map<string, UndecodableEntry>() }
+    : await readIndex(ctx, keys, kept, profile);
+  const { entries, undecodable } = known;
+
+  const todo = kept.filter((chunk) => !entries.has(chunk.fileName) && !undecodable.has(chunk.fileName));
+  log.info('chunks to process', { chunks: kept.length, todo: todo.length, duplicates: duplicates.length });
+  for (const [i, chunk] of todo.entries()) {
+    log.progress('chunks', i / todo.length, { chunk: chunk.fileName });
+    const outcome = await processChunk(ctx, keys, chunk);
+    if (outcome.decodable) {
+      entries.set(chunk.fileName, outcome.entry);
+      profile = outcome.profile;
+      await ctx.reporter.event({
+        version: 1,
+        type: 'frames.available',
+        tenant_uuid: job.tenant_uuid,
+        session_uuid: job.session_uuid,
+        occurred_at: new Date(ctx.now()).toISOString(),
+        asset,
+        seq: chunk.seq,
+        frame_keys: outcome.entry.frame_keys,
+      });
+    } else {
+      undecodable.set(chunk.fileName, outcome.entry);
+    }
+  }
+  if (todo.length > 0) log.progress('chunks', 1);
+
+  const base = { asset, keys, listed, duplicates, entries, undecodable };
+  const decodable = kept.filter((chunk) => entries.has(chunk.fileName));
+  if (!profile || decodable.length === 0) return base;
+
+  const grid = gridOf(profile);
+  const { slotted, dropped } = slotChunks(grid, decodable);
+  const timeline = planTimeline({
+    grid,
+    chunks: slotted,
+    ...bounds,
+    gapThresholdMs: ctx.settings.gapThresholdMs,
+  });
+  const done = job.reprocess ? () => false : await existingSegments(ctx, keys, profile);
+  const missing = timeline.items.filter(
+    (item) =>
+      (item.kind === 'placeholder' || isCut(item.chunk)) && !done(segmentNameOf(profile, item, 'vod')),
+  );
+  for (const [i, item] of missing.entries()) {
+    log.progress('gaps and cuts', i / missing.length);
+    if (item.kind === 'placeholder') await makePlaceholder(ctx, keys, profile, item.span);
+    else await encodeCut(ctx, keys, profile, item.chunk, item.span);
+  }
+  log.info('timeline planned', {
+    items: timeline.items.length,
+    placeholders: timeline.items.filter((item) => item.kind === 'placeholder').length,
+    encoded: missing.length,
+  });
+  return { ...base, video: { profile, timeline, dropped } };
+}
+
+/** Writes the VOD variant playlists, then the master. */
+async function writePlaylists(ctx: JobContext, asset: PlannedAsset) {
+  const { keys, video } = asset;
+  if (!video) return;
+  for (const rendition of video.profile.renditions) {
+    await ctx.storage.putText(
+      keys.variantPlaylist(rendition),
+      renditionPlaylist(video.profile, video.timeline.items, 'vod', (name) =>
+        keys.segmentUri(rendition, name),
+      ),
+    );
+  }
+  await ctx.storage.putText(
+    keys.master,
+    assetMaster(video.profile, (rendition) => keys.variantPlaylist(rendition).slice(keys.hls.length)),
+  );
+}
+
+/**
+ * Makes the storyboard (from the smallest rendition) and the stitched MP4 (from the largest) out of local
+ * copies of the segments, played through the same playlist text as the VOD.
+ */
+async function writeDerived(ctx: JobContext, asset: PlannedAsset): Promise<FinalizedAsset> {
+  const { keys, video } = asset;
+  if (!video) return { ...asset, video: undefined };
+  const { profile, timeline } = video;
+  const log = ctx.log.child({ asset: asset.asset });
+  const smallest = profile.renditions[0];
+  const largest = profile.renditions.at(-1);
+  if (!smallest || !largest) throw new Error('an asset profile without renditions');
+  return withWorkDir(ctx, async (dir) => {
+    const local = (rendition: typeof smallest) => join(dir, `index_${rendition}.m3u8`);
+    for (const rendition of new Set([smallest, largest])) {
+      await mkdir(join(dir, rendition), { recursive: true });
+      const names = [...new Set(timeline.items.map((item) => segmentNameOf(profile, item, 'vod')))];
+      let fetched = 0;
+      await mapLimit(names, 8, async (name) => {
+        await ctx.storage.download(
+          keys.segment(rendition, name),
+          join(dir, keys.segmentUri(rendition, name)),
+          ctx.signal,
+        );
+        log.progress(`download ${rendition}`, ++fetched / names.length);
+      });
+      await writeFile(
+        local(rendition),
+        renditionPlaylist(profile, timeline.items, 'vod', (name) => keys.segmentUri(rendition, name)),
+      );
+    }
+    const durationSec = secondsOf(gridOf(profile), timeline.span.frames);
+    const storyboard = await buildStoryboard({
+      source: local(smallest),
+      durationSec,
+      outDir: join(dir, 'storyboard'),
+      signal: ctx.signal,
+    });
+    const storyboardFiles = [storyboard.vtt, ...storyboard.sheets].map(
+      (file) => [`${keys.thumbnails}${basename(file)}`, file] as const,
+    );
+    await uploadFiles(ctx, storyboardFiles);
+    log.info('storyboard written', { sheets: storyboard.sheets.length });
+
+    const stitched = await stitch({
+      playlist: local(largest),
+      output: join(dir, 'recording.mp4'),
+      signal: ctx.signal,
+      onProgress: (fraction) => log.progress('stitch', fraction),
+    });
+    await ctx.storage.upload(keys.stitched, stitched.output, ctx.signal);
+    log.info('stitched video written', { durationSec: stitched.durationSec });
+    const [vtt, ...sheets] = storyboardFiles.map(([key]) => key);
+    return { ...asset, video: { ...video, storyboard: { vtt: vtt ?? '', sheets } } };
+  });
+}
+
+/** The session timeline: earliest chunk start to latest chunk end over every video asset. */
+function sessionBounds(chunks: RawChunk[]): Bounds | null {
+  if (chunks.length === 0) return null;
+  return {
+    startMs: Math.min(...chunks.map((chunk) => chunk.startMs)),
+    endMs: Math.max(...chunks.map((chunk) => chunk.startMs + chunk.durationMs)),
+  };
+}
+
+async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void> {
+  const started = ctx.now();
+  const raw = await listRaw(ctx, job.tenant_uuid, job.session_uuid);
+  const everything = Object.values(raw.chunks).flat();
+  if (everything.length === 0) {
+    throw new JobInputError(
+      `no such session: nothing in raw/ under ${sessionPrefix(job.tenant_uuid, job.session_uuid)}`,
+    );
+  }
+  const bounds = sessionBounds(VIDEO_ASSETS.flatMap((asset) => dedupeChunks(raw.chunks[asset]).kept));
+  if (!bounds) throw new JobInputError('the session has no video chunk');
+
+  const planned: PlannedAsset[] = [];
+  for (const asset of VIDEO_ASSETS) {
+    if (raw.chunks[asset].length > 0)
+      planned.push(await prepareAsset(ctx, job, asset, raw.chunks[asset], bounds));
+  }
+  const playable = planned.find((asset) => asset.video);
+  if (!playable) throw new JobInputError('no chunk of the session decodes');
+  for (const asset of planned) await writePlaylists(ctx, asset);
+  ctx.log.info('playlists ready', { elapsedMs: ctx.now() - started });
+
+  const finalized: FinalizedAsset[] = [];
+  for (const asset of planned) finalized.push(await writeDerived(ctx, asset));
+  const playback = { type: 'hls_masterplaylist', key: playable.keys.master } as const;
+  const manifestKey = playable.keys.manifest;
+  await ctx.storage.putJson(
+    manifestKey,
+    sessionManifest({
+      tenant: job.tenant_uuid,
+      session: job.session_uuid,
+      timeline: bounds,
+      playback,
+      assets: finalized,
+      screenshots: raw.chunks.screenshots,
+      ignoredKeys: raw.ignored,
+    }),
+  );
+
+  // The recording's length as the chunk names give it; every variant lasts this within one frame.
+  const durationMs = bounds.endMs - bounds.startMs;
+  const ids = { version: 1, tenant_uuid: job.tenant_uuid, session_uuid: job.session_uuid } as const;
+  await ctx.reporter.status({ ...ids, status: 'ready', playback, duration_ms: durationMs }, ctx.signal);
+  await ctx.reporter.event({
+    ...ids,
+    type: 'session.processed',
+    occurred_at: new Date(ctx.now()).toISOString(),
+    playback,
+    duration_ms: durationMs,
+    manifest_key: manifestKey,
+  });
+  ctx.log.info('session ready', { durationMs, elapsedMs: ctx.now() - started });
+}
+
+/**
+ * Runs a finalize job. When this attempt is the last the queue will make, a failure is reported too
+ * (status `failed` to the Worker, `session.failed` on the events queue); earlier failures are left to
+ * the retry, so a transient error never flips a session to failed and back.
+ */
+export async function runFinalizeJob(ctx: JobContext, job: FinalizeJob): Promise<void> {
+  try {
+    await finalizeSession(ctx, job);
+  } catch (error) {
+    if (ctx.lastAttempt && !ctx.signal.aborted) await reportFailure(ctx, job, describeError(error));
+    throw error;
+  }
+}
+
+async function reportFailure(ctx: JobContext, job: FinalizeJob, reason: string) {
+  const ids = { version: 1, tenant_uuid: job.tenant_uuid, session_uuid: job.session_uuid } as const;
+  const short = reason.slice(0, 1000);
+  const attempts: [string, () => Promise<void>][] = [
+    ['status', () => ctx.reporter.status({ ...ids, status: 'failed', reason: short })],
+    [
+      'event',
+      () =>
+        ctx.reporter.event({
+          ...ids,
+          type: 'session.failed',
+          occurred_at: new Date(ctx.now()).toISOString(),
+          reason: short,
+        }),
+    ],
+  ];
+  for (const [what, send] of attempts) {
+    try {
+      await send();
+    } catch (error) {
+      ctx.log.error(`could not report the failure (${what})`, { error: describeError(error) });
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/** Runs a job of any type with its handler, with a log line when it starts and when it ends. */
+import type { Job } from '../../contracts/jobs.ts';
+import { runChunkJob } from './chunk.ts';
+import { describeError, type JobContext } from './context.ts';
+import { runDeleteJob } from './delete.ts';
+import { runFinalizeJob } from './finalize.ts';
+
+/** What a runner (the queue consumer or the CLI) provides; the rest of the context is per job. */
+export type JobServices = Pick<JobContext, 'storage' | 'reporter' | 'settings' | 'log'>;
+
+/** Facts of one run of a job. */
+export interface JobRun {
+  signal: AbortSignal;
+  lastAttempt: boolean;
+  /** Extra fields for every log line of the job (message id, attempt). */
+  logFields?: Record<string, unknown>;
+}
+
+function dispatch(ctx: JobContext, job: Job): Promise<void> {
+  switch (job.type) {
+    case 'chunk':
+      return runChunkJob(ctx, job);
+    case 'finalize':
+      return runFinalizeJob(ctx, job);
+    case 'delete':
+      return runDeleteJob(ctx, job);
+  }
+}
+
+/** Runs one job; resolves when its work is complete and durable, rejects when it must be retried. */
+export async function runJob(services: JobServices, job: Job, run: JobRun): Promise<void> {
+  const log = services.log.child({
+    jobType: job.type,
+    tenantId: job.tenant_uuid,
+    sessionId: job.session_uuid,
+    ...(job.type === 'chunk' ? { asset: job.asset, seq: job.seq } : {}),
+    ...run.logFields,
+  });
+  const started = Date.now();
+  log.info('job started');
+  try {
+    await dispatch(
+      { ...services, log, signal: run.signal, lastAttempt: run.lastAttempt, now: Date.now },
+      job,
+    );
+    log.info('job done', { elapsedMs: Date.now() - started });
+  } catch (error) {
+    log.error('job failed', {
+      elapsedMs: Date.now() - started,
+      error: describeError(error),
+      aborted: run.signal.aborted,
+      lastAttempt: run.lastAttempt,
+    });
+    throw error;
+  }
+}

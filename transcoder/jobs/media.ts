@@ -1,0 +1,269 @@
+/**
+ * The media steps jobs share: process one chunk (download, probe, encode its span with frames and
+ * thumbnails, upload, record it), re-encode a chunk cut short by an overlap, and make black placeholders.
+ * Each step uploads every output before writing the record that says it is done, so a job killed midway
+ * leaves no record and its rerun starts over.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { ChunkExtension } from '../../contracts/storage.ts';
+import {
+  type ChunkProbe,
+  DEFAULT_FPS,
+  encodeChunk,
+  encodePlaceholder,
+  probeChunk,
+  renditionSize,
+  renditionsFor,
+} from '../media/index.ts';
+import { type AssetKeys, chunkStem, cutSegmentName, placeholderName } from '../storage/layout.ts';
+import { mapLimit } from '../storage/parallel.ts';
+import type { TimelineChunk } from '../timeline/chunks.ts';
+import { type FrameSpan, originFor, spanOf } from '../timeline/grid.ts';
+import type { JobContext } from './context.ts';
+import { AssetProfile, type ChunkEntry, gridOf, profileSignature, type UndecodableEntry } from './records.ts';
+
+/** A chunk object in `raw/`, as its key describes it. */
+export interface RawChunk extends TimelineChunk {
+  /** The object name after `raw/`, e.g. `000042-1764158400123-5012.webm`. */
+  fileName: string;
+  ext: ChunkExtension;
+}
+
+/** What processing a chunk found. */
+export type ChunkOutcome =
+  | { decodable: true; entry: ChunkEntry; profile: AssetProfile }
+  | { decodable: false; entry: UndecodableEntry };
+
+// Small objects (frames, thumbnails, segments) go up this many at a time.
+const UPLOAD_PARALLELISM = 8;
+
+/** Runs `fn` in a fresh directory under WORK_DIR, removed afterwards whatever happens. */
+export async function withWorkDir<T>(ctx: JobContext, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(ctx.settings.workDir, 'ies-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Uploads local files to their keys, a few at a time. */
+export async function uploadFiles(
+  ctx: JobContext,
+  files: ReadonlyArray<readonly [key: string, file: string]>,
+) {
+  await mapLimit(files, UPLOAD_PARALLELISM, ([key, file]) => ctx.storage.upload(key, file, ctx.signal));
+}
+
+/** The asset's profile, if a chunk has fixed it yet. */
+export function loadProfile(ctx: JobContext, keys: AssetKeys): Promise<AssetProfile | null> {
+  return ctx.storage.getJson(keys.profile, AssetProfile, ctx.signal);
+}
+
+/**
+ * The asset's profile, created from this chunk if it is the first. The write is conditional (first
+ * writer wins on S3) and the profile is read back either way, so concurrent first chunks agree; where
+ * a store ignores the condition and two writes race, the loser's segments carry a different profile
+ * signature and finalize re-encodes them.
+ */
+async function ensureProfile(ctx: JobContext, keys: AssetKeys, chunk: RawChunk, probe: ChunkProbe) {
+  const existing = await loadProfile(ctx, keys);
+  if (existing) return existing;
+  const renditions = renditionsFor(probe.height);
+  const profile: AssetProfile = {
+    version: 1,
+    origin_ms: originFor(chunk.startMs),
+    fps: DEFAULT_FPS,
+    renditions,
+    resolutions: Object.fromEntries(renditions.map((r) => [r, renditionSize(r, probe)])),
+    source: { key: chunk.key, width: probe.width, height: probe.height },
+  };
+  await ctx.storage.putJson(keys.profile, profile, { onlyIfAbsent: true });
+  return (await loadProfile(ctx, keys)) ?? profile;
+}
+
+function slotOf(profile: AssetProfile, span: FrameSpan) {
+  return { startSec: span.start / profile.fps, durationSec: span.frames / profile.fps };
+}
+
+/** Downloads a chunk and probes it. */
+async function fetchChunk(ctx: JobContext, dir: string, chunk: RawChunk) {
+  const input = join(dir, chunk.fileName);
+  await ctx.storage.download(chunk.key, input, ctx.signal);
+  return { input, probe: await probeChunk(input, { signal: ctx.signal }) };
+}
+
+/** Encodes a chunk's segments into `dir` and uploads them; frames and thumbnails too when asked. */
+async function encodeSegments(
+  ctx: JobContext,
+  keys: AssetKeys,
+  o: {
+    dir: string;
+    input: string;
+    probe: ChunkProbe;
+    profile: AssetProfile;
+    name: string;
+    span: FrameSpan;
+    framesOf?: RawChunk;
+  },
+) {
+  const framesDir = join(o.dir, 'frames');
+  const thumbsDir = join(o.dir, 'thumbnails');
+  const encoded = await encodeChunk({
+    input: o.input,
+    outDir: join(o.dir, 'segments'),
+    name: o.name,
+    slot: slotOf(o.profile, o.span),
+    renditions: o.profile.renditions,
+    resolutions: o.profile.resolutions,
+    fps: o.profile.fps,
+    probe: o.probe,
+    frames: o.framesOf && {
+      dir: framesDir,
+      thumbsDir,
+      chunkStartMs: o.framesOf.startMs,
+      fps: ctx.settings.framesFps,
+    },
+    signal: ctx.signal,
+    onProgress: (fraction) => ctx.log.progress('encode', fraction, { segment: o.name }),
+  });
+  const segments = o.profile.renditions.map(
+    (r) => [keys.segment(r, o.name), encoded.segments[r] ?? ''] as const,
+  );
+  const frames = encoded.frames.map((file) => [`${keys.frames}${basename(file)}`, file] as const);
+  const thumbnails = encoded.thumbnails.map((file) => [`${keys.thumbnails}${basename(file)}`, file] as const);
+  await uploadFiles(ctx, [...segments, ...frames, ...thumbnails]);
+  return { frameKeys: frames.map(([key]) => key), thumbnailKeys: thumbnails.map(([key]) => key) };
+}
+
+async function recordUndecodable(
+  ctx: JobContext,
+  keys: AssetKeys,
+  chunk: RawChunk,
+  reason: string,
+): Promise<ChunkOutcome> {
+  const entry: UndecodableEntry = {
+    version: 1,
+    key: chunk.key,
+    seq: chunk.seq,
+    start_ms: chunk.startMs,
+    duration_ms: chunk.durationMs,
+    // ffmpeg prefixes messages with a context address (`[matroska,webm @ 0x55…]`) that differs per run.
+    reason: reason.replace(/ @ 0x[0-9a-f]+\]/g, ']'),
+  };
+  await ctx.storage.putJson(keys.undecodableEntry(chunk.fileName), entry);
+  ctx.log.warn('chunk is a gap', { chunk: chunk.fileName, reason });
+  return { decodable: false, entry };
+}
+
+/**
+ * Processes a chunk over its own span (start to wall-clock end from its name): segments for every
+ * rendition of the asset's profile, analysis frames and thumbnails, then its index entry. A chunk that
+ * does not decode, or is too short for one frame, is recorded as a gap instead.
+ */
+export async function processChunk(ctx: JobContext, keys: AssetKeys, chunk: RawChunk): Promise<ChunkOutcome> {
+  return withWorkDir(ctx, async (dir) => {
+    const { input, probe } = await fetchChunk(ctx, dir, chunk);
+    if (!probe.decodable) return recordUndecodable(ctx, keys, chunk, probe.reason ?? 'does not decode');
+    const profile = await ensureProfile(ctx, keys, chunk, probe);
+    const span = spanOf(gridOf(profile), chunk.startMs, chunk.durationMs);
+    if (span.frames < 1) return recordUndecodable(ctx, keys, chunk, 'shorter than one frame');
+    const { frameKeys, thumbnailKeys } = await encodeSegments(ctx, keys, {
+      dir,
+      input,
+      probe,
+      profile,
+      name: chunkStem(chunk.fileName),
+      span,
+      framesOf: chunk,
+    });
+    const entry: ChunkEntry = {
+      version: 1,
+      key: chunk.key,
+      seq: chunk.seq,
+      start_ms: chunk.startMs,
+      duration_ms: chunk.durationMs,
+      profile: profileSignature(profile),
+      span,
+      source: {
+        codec: probe.videoCodec,
+        width: probe.width,
+        height: probe.height,
+        has_audio: probe.hasAudio,
+        duration_sec: probe.durationSec,
+      },
+      frame_keys: frameKeys,
+      thumbnail_keys: thumbnailKeys,
+    };
+    await ctx.storage.putJson(keys.chunkEntry(chunk.fileName), entry);
+    return { decodable: true, entry, profile };
+  });
+}
+
+/** Re-encodes a chunk over a shorter span (the next chunk overlaps its end); returns the segment name. */
+export async function encodeCut(
+  ctx: JobContext,
+  keys: AssetKeys,
+  profile: AssetProfile,
+  chunk: RawChunk,
+  span: FrameSpan,
+): Promise<string> {
+  const name = cutSegmentName(chunk.fileName, span.frames);
+  await withWorkDir(ctx, async (dir) => {
+    const { input, probe } = await fetchChunk(ctx, dir, chunk);
+    if (!probe.decodable) throw new Error(`${chunk.key} decoded before but not now: ${probe.reason}`);
+    await encodeSegments(ctx, keys, { dir, input, probe, profile, name, span });
+  });
+  return name;
+}
+
+/**
+ * Which segments are complete in every rendition of the profile (outputs are uploaded in parallel, so one
+ * rendition's object says nothing of the others), among those whose names start with `namePrefix`.
+ */
+export async function existingSegments(
+  ctx: JobContext,
+  keys: AssetKeys,
+  profile: AssetProfile,
+  namePrefix = '',
+): Promise<(name: string) => boolean> {
+  const present = new Set<string>();
+  for (const rendition of profile.renditions) {
+    for (const object of await ctx.storage.list(`${keys.hls}${rendition}/${namePrefix}`, ctx.signal)) {
+      present.add(object.key);
+    }
+  }
+  return (name) => profile.renditions.every((rendition) => present.has(keys.segment(rendition, name)));
+}
+
+/** The segment name of a placeholder over `span`. */
+export function placeholderFor(profile: AssetProfile, span: FrameSpan): string {
+  return placeholderName(span.start + (profile.origin_ms * profile.fps) / 1000, span.frames);
+}
+
+/** Encodes and uploads black-and-silence segments over `span` in every rendition of the profile. */
+export async function makePlaceholder(
+  ctx: JobContext,
+  keys: AssetKeys,
+  profile: AssetProfile,
+  span: FrameSpan,
+) {
+  const name = placeholderFor(profile, span);
+  await withWorkDir(ctx, async (dir) => {
+    const encoded = await encodePlaceholder({
+      outDir: dir,
+      name,
+      slot: slotOf(profile, span),
+      renditions: profile.renditions,
+      resolutions: profile.resolutions,
+      fps: profile.fps,
+      signal: ctx.signal,
+    });
+    await uploadFiles(
+      ctx,
+      profile.renditions.map((r) => [keys.segment(r, name), encoded.segments[r] ?? ''] as const),
+    );
+  });
+  return name;
+}

@@ -1,0 +1,66 @@
+/**
+ * The transcoder service: reads its configuration, consumes the jobs queue, serves its health endpoint
+ * and shuts down cleanly on SIGTERM/SIGINT. Wiring only; the work is in `jobs/`.
+ */
+import { mkdir } from 'node:fs/promises';
+import { ConfigError, loadConfig } from './config.ts';
+import { startHealthServer } from './consumer/health.ts';
+import { createJsonLogger } from './consumer/log.ts';
+import { createJobConsumer, createSqsClient } from './consumer/pool.ts';
+import { runJob } from './jobs/index.ts';
+import { createReporter } from './report.ts';
+import { createS3Client, createStorage } from './storage/s3.ts';
+
+const log = createJsonLogger({ service: 'transcoder' });
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  log.error(error.message);
+  process.exit(2);
+}
+
+await mkdir(config.workDir, { recursive: true });
+const sqs = createSqsClient(config);
+const services = {
+  storage: createStorage(createS3Client(config), config.s3.bucket),
+  reporter: createReporter({
+    apiBase: config.api.base,
+    internalToken: config.api.internalToken,
+    sqs,
+    eventsQueueUrl: config.sqs.eventsQueueUrl,
+  }),
+  settings: config,
+  log,
+};
+
+const consumer = createJobConsumer({
+  sqs,
+  queueUrl: config.sqs.jobsQueueUrl,
+  concurrency: config.concurrency,
+  visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+  log,
+  handle: (job, delivery, signal) =>
+    runJob(services, job, {
+      signal,
+      lastAttempt: delivery.lastAttempt,
+      logFields: { messageId: delivery.messageId, attempt: delivery.attempt },
+    }),
+});
+const health = await startHealthServer(config.healthPort, consumer.status);
+log.info('health endpoint listening', { port: health.port });
+await consumer.start();
+
+let stopping = false;
+async function shutdown(signal: NodeJS.Signals) {
+  if (stopping) return;
+  stopping = true;
+  log.info('shutdown requested', { signal });
+  await consumer.drain(config.shutdownDeadlineMs);
+  await health.close();
+  process.exit(0);
+}
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);

@@ -1,0 +1,102 @@
+/**
+ * The transcoder's two outward channels. The Worker owns the sessions table, so a finalize outcome is
+ * POSTed to its internal endpoint (`SessionStatusReport`, Bearer INTERNAL_TOKEN) rather than written to
+ * MySQL; downstream services learn of frames and finished sessions from the events queue (`ServiceEvent`).
+ */
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ServiceEvent, SessionStatusReport } from '../contracts/jobs.ts';
+
+/** Sends status reports and events. */
+export interface Reporter {
+  /** Records a finalize outcome with the Worker; retried on 5xx and network errors. */
+  status(report: SessionStatusReport, signal?: AbortSignal): Promise<void>;
+  /** Publishes an event on the events queue. */
+  event(event: ServiceEvent): Promise<void>;
+}
+
+/** The Worker refused a status report with a 4xx: the report or the token is wrong, retrying cannot help. */
+export class StatusReportRejectedError extends Error {
+  override name = 'StatusReportRejectedError';
+  readonly status: number;
+  readonly body: string;
+
+  constructor(status: number, body: string) {
+    super(`the Worker refused the status report with ${status}: ${body.slice(0, 300)}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export interface ReporterOptions {
+  /** The Worker's origin, without a trailing slash. */
+  apiBase: string;
+  internalToken: string;
+  sqs: SQSClient;
+  eventsQueueUrl: string;
+  /** The testing seam for HTTP; the global `fetch` by default. */
+  fetch?: typeof fetch;
+  /** Waits between status attempts; the default gives four attempts over about 3.5 s. */
+  retryDelaysMs?: readonly number[];
+}
+
+/** The Worker's internal route for status reports. */
+export const SESSION_STATUS_PATH = '/ies/api/v2/internal/session-status';
+
+const DEFAULT_RETRY_DELAYS_MS = [500, 1000, 2000];
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+/** A reporter over the Worker's internal endpoint and the events queue. */
+export function createReporter(o: ReporterOptions): Reporter {
+  const send = o.fetch ?? fetch;
+  const delays = o.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  return {
+    async status(report, signal) {
+      const body = JSON.stringify(SessionStatusReport.parse(report));
+      let lastError: unknown;
+      for (let attempt = 0; attempt <= delays.length; attempt++) {
+        if (attempt > 0) await sleep(delays[attempt - 1] ?? 0, signal);
+        try {
+          const response = await send(`${o.apiBase}${SESSION_STATUS_PATH}`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${o.internalToken}`, 'Content-Type': 'application/json' },
+            body,
+            signal,
+          });
+          if (response.ok) {
+            await response.body?.cancel();
+            return;
+          }
+          const text = await response.text();
+          if (response.status < 500) throw new StatusReportRejectedError(response.status, text);
+          lastError = new Error(
+            `the Worker answered the status report with ${response.status}: ${text.slice(0, 300)}`,
+          );
+        } catch (error) {
+          if (error instanceof StatusReportRejectedError || signal?.aborted) throw error;
+          lastError = error;
+        }
+      }
+      throw lastError;
+    },
+    async event(event) {
+      await o.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: o.eventsQueueUrl,
+          MessageBody: JSON.stringify(ServiceEvent.parse(event)),
+        }),
+      );
+    },
+  };
+}

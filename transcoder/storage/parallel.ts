@@ -1,0 +1,22 @@
+/** Bounded parallelism for many small S3 requests. */
+
+/**
+ * Maps over items with at most `limit` calls in flight, keeping the input order in the result.
+ * The first rejection rejects the whole map; calls already started are left to settle.
+ */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
