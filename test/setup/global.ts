@@ -1,6 +1,8 @@
 /**
- * Starts one isolated stack (own folder, database, bucket, queues and ports) for the integration tests
- * and hands its connection details to them through `inject('stack')`.
+ * Starts one isolated stack (own folder, database, bucket, queues and ports) per test project that needs
+ * one and hands its connection details to the tests through `inject('stack')`. The `e2e` project's stack
+ * also runs the transcoder, consuming the jobs queue; the `api` project's does not, so its tests can read
+ * the jobs the Worker enqueues.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +20,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   ensureSystemPackages(['mariadb-server', 'ffmpeg', 'chromium']);
   const dir = await mkdtemp(join(tmpdir(), 'ies-test-stack-'));
-  const stack = await startStack({ dir, reset: true });
+  const stack = await startStack({ dir, reset: true, transcoder: project.name === 'e2e' });
   project.provide('stack', stack.info);
   return async () => {
     await stack.stop();

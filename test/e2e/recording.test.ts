@@ -1,0 +1,123 @@
+/**
+ * A whole recording: a real MediaRecorder in Chromium makes the chunks, they are uploaded with the
+ * candidate's presigned policies and announced, the transcoder processes them as they land and finalizes at
+ * the attempt's end, and the recording plays back through the Worker's signed playback URL.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import HLS from 'hls-parser';
+import { describe, expect, it } from 'vitest';
+import { ServiceEvent } from '../../contracts/jobs.ts';
+import { formatChunkName, rawPrefix } from '../../contracts/storage.ts';
+import { call, candidateToken, newSession, newTenant, stack } from '../api/support.ts';
+import { recordMediaRecorderChunks } from '../support/chunks.ts';
+
+const run = promisify(execFile);
+const sqs = new SQSClient({
+  region: stack.s3.region,
+  endpoint: stack.sqs.endpoint,
+  credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
+});
+
+async function events(sessionId: string): Promise<ServiceEvent[]> {
+  const found: ServiceEvent[] = [];
+  while (true) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: stack.sqs.eventsQueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    if (Messages.length === 0) return found;
+    for (const message of Messages) {
+      const event = ServiceEvent.parse(JSON.parse(message.Body ?? ''));
+      if (event.session_uuid === sessionId) found.push(event);
+      await sqs.send(
+        new DeleteMessageCommand({
+          QueueUrl: stack.sqs.eventsQueueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+        }),
+      );
+    }
+  }
+}
+
+describe('recording → processing → playback', () => {
+  it('plays back a real browser recording through the signed playback URL', async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    const token = await candidateToken(tenant, sessionId);
+    const auth = { Authorization: `Bearer ${token}` };
+
+    const dir = await mkdtemp(join(tmpdir(), 'ies-e2e-'));
+    const chunks = await recordMediaRecorderChunks(dir, {
+      chunks: 3,
+      chunkMs: 2000,
+      width: 1280,
+      height: 720,
+    });
+    expect(chunks).toHaveLength(3);
+
+    for (const chunk of chunks) {
+      const policy = await call('GET', '/session/presigned-policy?asset=screenshare', { headers: auth });
+      expect(policy.status).toBe(200);
+      const { postFields, url } = policy.body as { postFields: Record<string, string>; url: string };
+      const name = formatChunkName({
+        seq: chunk.seq,
+        startMs: chunk.startMs,
+        durationMs: chunk.durationMs,
+        ext: 'webm',
+      });
+      const form = new FormData();
+      for (const [field, value] of Object.entries(postFields)) form.append(field, value);
+      form.append('file', new Blob([await readFile(chunk.file)], { type: 'video/webm' }), name);
+      expect((await fetch(url, { method: 'POST', body: form })).status).toBeLessThan(300);
+      const key = `${rawPrefix(tenant.uuid, sessionId, 'screenshare')}${name}`;
+      expect((await call('POST', '/session/chunks', { headers: auth, json: { key } })).status).toBe(202);
+    }
+
+    expect((await tenant.as('POST', '/session/process', { session_id: sessionId })).status).toBe(202);
+    await expect
+      .poll(
+        async () =>
+          ((await tenant.as('GET', `/session?session_id=${sessionId}`)).body as { status: string }).status,
+        {
+          timeout: 180_000,
+          interval: 1000,
+        },
+      )
+      .toBe('ready');
+
+    const session = (await tenant.as('GET', `/session?session_id=${sessionId}`)).body as {
+      playback: { url: string; type: string };
+    };
+    expect(session.playback.type).toBe('hls_masterplaylist');
+    const master = HLS.parse(await (await fetch(session.playback.url)).text());
+    expect(master.isMasterPlaylist).toBe(true);
+    expect((master as { variants: unknown[] }).variants.length).toBe(3);
+
+    const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', session.playback.url, '-f', 'null', '-']);
+    expect(stderr).toBe('');
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'format=duration',
+      '-of',
+      'csv=p=0',
+      session.playback.url,
+    ]);
+    const last = chunks.at(-1);
+    const timelineSec = ((last?.startMs ?? 0) + (last?.durationMs ?? 0) - (chunks[0]?.startMs ?? 0)) / 1000;
+    expect(Math.abs(Number(stdout.trim()) - timelineSec)).toBeLessThan(0.2);
+
+    const seen = await events(sessionId);
+    expect(seen.filter((event) => event.type === 'frames.available').length).toBeGreaterThanOrEqual(3);
+    expect(seen.some((event) => event.type === 'session.processed')).toBe(true);
+  });
+});
