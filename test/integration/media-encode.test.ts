@@ -1,0 +1,423 @@
+/**
+ * Real ffmpeg on small generated chunks: a session of three chunks and a gap, encoded chunk by chunk
+ * into every rendition, must play as one continuous timeline, with black and silence over the gap.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RENDITIONS, type Rendition } from '../../contracts/storage.ts';
+import {
+  buildStoryboard,
+  type EncodeChunkResult,
+  encodeChunk,
+  encodePlaceholder,
+  FfmpegError,
+  probeChunk,
+  RENDITION_LADDER,
+  type SegmentsResult,
+  stitch,
+  TIMELINE_BASE_OFFSET_SEC,
+} from '../../transcoder/media/index.ts';
+import { makeChunk } from '../support/chunks.ts';
+
+const run = promisify(execFile);
+
+async function ffprobeJson<T>(args: string[]): Promise<T> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-of', 'json', ...args]);
+  return JSON.parse(stdout) as T;
+}
+
+interface Packet {
+  stream_index: number;
+  pts: number;
+  dts: number;
+  duration: number;
+  flags: string;
+}
+
+async function packetsOf(file: string): Promise<{ video: Packet[]; audio: Packet[] }> {
+  const { streams, packets } = await ffprobeJson<{
+    streams: { index: number; codec_type: string }[];
+    packets: Packet[];
+  }>(['-show_entries', 'stream=index,codec_type:packet=stream_index,pts,dts,duration,flags', file]);
+  const indexOf = (type: string) => streams.find((s) => s.codec_type === type)?.index;
+  return {
+    video: packets.filter((p) => p.stream_index === indexOf('video')),
+    audio: packets.filter((p) => p.stream_index === indexOf('audio')),
+  };
+}
+
+/** ffmpeg's stderr for a run that should say nothing. */
+async function ffmpegComplaints(args: string[]): Promise<string> {
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostdin', ...args]);
+  return stderr.trim();
+}
+
+const TICKS = 90_000;
+const FPS = 10;
+const START_MS = 1_764_158_400_123;
+
+/** The session: slots of the timeline, what fills each, as the colleague's planner would hand them over. */
+const SESSION = [
+  { kind: 'chunk', name: 'c0', slot: { startSec: 0, durationSec: 3 } },
+  { kind: 'chunk', name: 'c1', slot: { startSec: 3, durationSec: 3 } },
+  { kind: 'placeholder', name: 'gap', slot: { startSec: 6, durationSec: 2 } },
+  { kind: 'chunk', name: 'c2', slot: { startSec: 8, durationSec: 2.5 } },
+] as const;
+const SESSION_SEC = 10.5;
+
+let dir: string;
+let out: string;
+const encoded = new Map<string, SegmentsResult>();
+let first: EncodeChunkResult;
+const progress: number[] = [];
+
+function segment(name: string, rendition: Rendition): string {
+  const file = encoded.get(name)?.segments[rendition];
+  if (!file) throw new Error(`no ${rendition} segment for ${name}`);
+  return file;
+}
+
+async function playlist(rendition: Rendition): Promise<string> {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:3', '#EXT-X-PLAYLIST-TYPE:VOD'];
+  for (const item of SESSION) {
+    lines.push(
+      `#EXTINF:${encoded.get(item.name)?.timing.durationSec.toFixed(3)},`,
+      basename(segment(item.name, rendition)),
+    );
+  }
+  lines.push('#EXT-X-ENDLIST', '');
+  const file = join(out, rendition, 'index.m3u8');
+  await writeFile(file, lines.join('\n'));
+  return file;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ies-media-encode-'));
+  out = join(dir, 'out');
+  const inputs = {
+    // Video only, and its last frame at 2.2 s of a 3 s slot: the encoder must hold it to the end.
+    c0: await makeChunk(dir, {
+      name: 'c0.webm',
+      codec: 'vp8',
+      width: 1280,
+      height: 720,
+      durationSec: 3,
+      contentSec: 2.2,
+    }),
+    c1: await makeChunk(dir, {
+      name: 'c1.webm',
+      codec: 'vp9',
+      width: 1280,
+      height: 720,
+      durationSec: 3,
+      audio: true,
+    }),
+    c2: await makeChunk(dir, {
+      name: 'c2.webm',
+      codec: 'vp8',
+      width: 1280,
+      height: 720,
+      durationSec: 2.5,
+      audio: true,
+    }),
+  };
+  for (const item of SESSION) {
+    if (item.kind === 'chunk') {
+      const result = await encodeChunk({
+        input: inputs[item.name],
+        outDir: out,
+        name: item.name,
+        slot: item.slot,
+        renditions: [...RENDITIONS],
+        fps: FPS,
+        frames: {
+          dir: join(out, 'frames'),
+          thumbsDir: join(out, 'thumbnails'),
+          chunkStartMs: START_MS + item.slot.startSec * 1000,
+        },
+        onProgress: item.name === 'c0' ? (f) => progress.push(f) : undefined,
+      });
+      if (item.name === 'c0') first = result;
+      encoded.set(item.name, result);
+    } else {
+      encoded.set(
+        item.name,
+        await encodePlaceholder({
+          outDir: out,
+          name: item.name,
+          slot: item.slot,
+          renditions: [...RENDITIONS],
+          resolutions: first.resolutions,
+          fps: FPS,
+        }),
+      );
+    }
+  }
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('chunk and placeholder segments', () => {
+  it('writes every rendition at its size, never above the source', () => {
+    expect(first.resolutions).toEqual({
+      '360p': { width: 640, height: 360 },
+      '480p': { width: 854, height: 480 },
+      '720p': { width: 1280, height: 720 },
+    });
+    for (const item of SESSION) {
+      expect(Object.keys(encoded.get(item.name)?.segments ?? {})).toEqual([...RENDITIONS]);
+    }
+  });
+
+  it('makes each segment exactly its slot, at base + slot start, starting with a keyframe', async () => {
+    for (const item of SESSION) {
+      for (const rendition of RENDITIONS) {
+        const { video } = await packetsOf(segment(item.name, rendition));
+        const pts = video.map((p) => p.pts).sort((a, b) => a - b);
+        expect(pts[0]).toBe((TIMELINE_BASE_OFFSET_SEC + item.slot.startSec) * TICKS);
+        expect(video).toHaveLength(Math.round(item.slot.durationSec * FPS));
+        expect((pts.at(-1) ?? 0) + TICKS / FPS - (pts[0] ?? 0)).toBe(item.slot.durationSec * TICKS);
+        expect(video[0]?.flags.startsWith('K')).toBe(true);
+        expect(video.filter((p) => p.flags.startsWith('K'))).toHaveLength(1);
+      }
+    }
+  });
+
+  it('always carries AAC audio, contiguous from segment to segment, and DTS steps of one frame', async () => {
+    for (const rendition of RENDITIONS) {
+      let previous: { audioEnd: number; lastDts: number } | undefined;
+      for (const item of SESSION) {
+        const { video, audio } = await packetsOf(segment(item.name, rendition));
+        expect(audio.length).toBeGreaterThan(0);
+        const audioStart = audio[0]?.pts ?? 0;
+        const last = audio.at(-1);
+        const audioEnd = (last?.pts ?? 0) + (last?.duration ?? 0);
+        // Within a frame of the slot at both ends.
+        expect(Math.abs(audioStart - (TIMELINE_BASE_OFFSET_SEC + item.slot.startSec) * TICKS)).toBeLessThan(
+          TICKS / FPS,
+        );
+        if (previous) {
+          expect(audioStart).toBe(previous.audioEnd);
+          expect(video[0]?.dts).toBe(previous.lastDts + TICKS / FPS);
+        }
+        for (let i = 1; i < video.length; i++)
+          expect((video[i]?.dts ?? 0) - (video[i - 1]?.dts ?? 0)).toBe(TICKS / FPS);
+        previous = { audioEnd, lastDts: video.at(-1)?.dts ?? 0 };
+      }
+    }
+    const streams = await ffprobeJson<{ streams: Record<string, string | number>[] }>([
+      '-show_entries',
+      'stream=codec_name,profile,sample_rate,channels',
+      '-select_streams',
+      'a',
+      segment('gap', '360p'),
+    ]);
+    expect(streams.streams[0]).toMatchObject({
+      codec_name: 'aac',
+      profile: 'LC',
+      sample_rate: '48000',
+      channels: 1,
+    });
+  });
+
+  it('encodes what the ladder declares in CODECS', async () => {
+    for (const rendition of RENDITIONS) {
+      const { stderr } = await run('ffmpeg', [
+        '-hide_banner',
+        '-v',
+        'verbose',
+        '-i',
+        segment('c1', rendition),
+        '-map',
+        '0:v',
+        '-c',
+        'copy',
+        '-bsf:v',
+        'trace_headers',
+        '-frames:v',
+        '1',
+        '-f',
+        'null',
+        '-',
+      ]);
+      const field = (name: string) => Number(new RegExp(`${name}\\s+\\S+ = (\\d+)`).exec(stderr)?.[1]);
+      const constraints = [0, 1, 2, 3, 4, 5].reduce(
+        (byte, i) => byte | (field(`constraint_set${i}_flag`) << (7 - i)),
+        0,
+      );
+      const hex = (n: number) => n.toString(16).padStart(2, '0');
+      expect(`avc1.${hex(field('profile_idc'))}${hex(constraints)}${hex(field('level_idc'))},mp4a.40.2`).toBe(
+        RENDITION_LADDER[rendition].codecs,
+      );
+    }
+  });
+
+  it('plays chunks and placeholder from a playlist without a single complaint', async () => {
+    for (const rendition of RENDITIONS) {
+      expect(
+        await ffmpegComplaints(['-v', 'warning', '-i', await playlist(rendition), '-f', 'null', '-']),
+      ).toBe('');
+    }
+  });
+
+  it('shows black over the placeholder and nowhere else', async () => {
+    const { stderr } = await run('ffmpeg', [
+      '-hide_banner',
+      '-i',
+      await playlist('360p'),
+      '-vf',
+      'blackdetect=d=0.5',
+      '-an',
+      '-f',
+      'null',
+      '-',
+    ]);
+    const spans = [...stderr.matchAll(/black_start:([\d.]+) black_end:([\d.]+)/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
+    expect(spans).toHaveLength(1);
+    expect(spans[0]?.[0]).toBeCloseTo(6, 1);
+    expect(spans[0]?.[1]).toBeCloseTo(8, 1);
+  });
+
+  it('reports progress up to the whole slot', () => {
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.at(-1)).toBe(1);
+    expect(progress.every((f, i) => f >= 0 && f <= 1 && f >= (progress[i - 1] ?? 0))).toBe(true);
+  });
+});
+
+describe('frames and thumbnails', () => {
+  it('writes one frame a second of each chunk, named by server-time milliseconds', async () => {
+    const expected = (startSec: number, durationSec: number) =>
+      Array.from(
+        { length: Math.ceil(durationSec) },
+        (_, i) => `${START_MS + startSec * 1000 + i * 1000}.jpg`,
+      );
+    const names = SESSION.filter((i) => i.kind === 'chunk').flatMap((i) =>
+      expected(i.slot.startSec, i.slot.durationSec),
+    );
+    expect((await readdir(join(out, 'frames'))).sort()).toEqual(names.sort());
+    expect((await readdir(join(out, 'thumbnails'))).sort()).toEqual(names.sort());
+    expect(first.frames.map((f) => basename(f))).toEqual(expected(0, 3));
+    expect(first.thumbnails.map((f) => basename(f))).toEqual(expected(0, 3));
+  });
+
+  it('sizes frames at most 1280 wide and thumbnails 160 wide', async () => {
+    const size = async (file: string) =>
+      (
+        await ffprobeJson<{ streams: { width: number; height: number }[] }>([
+          '-show_entries',
+          'stream=width,height',
+          file,
+        ])
+      ).streams[0];
+    expect(await size(first.frames[0] ?? '')).toEqual({ width: 1280, height: 720 });
+    expect(await size(first.thumbnails[0] ?? '')).toEqual({ width: 160, height: 90 });
+  });
+});
+
+describe('storyboard and stitched video', () => {
+  it('covers the whole session with tiles on sprite sheets', async () => {
+    const storyboard = await buildStoryboard({
+      source: await playlist('360p'),
+      durationSec: SESSION_SEC,
+      outDir: join(dir, 'storyboard'),
+    });
+    expect(storyboard.sheets.map((s) => basename(s))).toEqual(['sheet_0.jpg']);
+    const vtt = await readFile(storyboard.vtt, 'utf8');
+    const cues = [...vtt.matchAll(/(\S+) --> (\S+)\n(\S+)/g)];
+    expect(cues).toHaveLength(6);
+    expect(cues[0]?.[1]).toBe('00:00:00.000');
+    expect(cues.at(-1)?.[2]).toBe('00:00:10.500');
+    expect(cues.at(-1)?.[3]).toBe('sheet_0.jpg#xywh=800,0,160,90');
+    const { streams } = await ffprobeJson<{ streams: { width: number; height: number }[] }>([
+      '-show_entries',
+      'stream=width,height',
+      storyboard.sheets[0] ?? '',
+    ]);
+    expect(streams[0]).toEqual({ width: 6 * 160, height: 90 });
+  });
+
+  it('stitches a fast-start MP4 as long as the timeline', async () => {
+    const fractions: number[] = [];
+    const stitched = await stitch({
+      playlist: await playlist('720p'),
+      output: join(dir, 'recording.mp4'),
+      onProgress: (f) => fractions.push(f),
+    });
+    expect(Math.abs(stitched.durationSec - SESSION_SEC)).toBeLessThan(1 / FPS);
+    const { streams } = await ffprobeJson<{ streams: { codec_type: string; duration: string }[] }>([
+      '-show_entries',
+      'stream=codec_type,duration',
+      stitched.output,
+    ]);
+    expect(streams.map((s) => s.codec_type)).toEqual(['video', 'audio']);
+    expect(Number(streams[0]?.duration)).toBeCloseTo(SESSION_SEC, 6);
+    expect(fractions.at(-1)).toBeGreaterThan(0.9);
+    // faststart: the index (moov) comes before the media data (mdat) among the top-level boxes.
+    const bytes = await readFile(stitched.output);
+    const boxes: string[] = [];
+    for (let at = 0; at + 8 <= bytes.length; ) {
+      boxes.push(bytes.toString('latin1', at + 4, at + 8));
+      at += bytes.readUInt32BE(at);
+    }
+    expect(boxes.indexOf('moov')).toBeGreaterThan(-1);
+    expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
+    expect(await ffmpegComplaints(['-v', 'error', '-i', stitched.output, '-f', 'null', '-'])).toBe('');
+  });
+});
+
+describe('failures', () => {
+  it('stops ffmpeg when aborted and leaves no segment behind', async () => {
+    const input = await makeChunk(dir, { name: 'abort.webm', width: 640, height: 360, durationSec: 2 });
+    const probe = await probeChunk(input);
+    const controller = new AbortController();
+    const outDir = join(dir, 'aborted');
+    const pending = encodeChunk({
+      input,
+      outDir,
+      name: 'x',
+      slot: { startSec: 0, durationSec: 600 },
+      renditions: ['360p'],
+      probe,
+      signal: controller.signal,
+      onProgress: () => controller.abort(new Error('job cancelled')),
+    });
+    await expect(pending).rejects.toThrow('job cancelled');
+    expect(await readdir(join(outDir, '360p'))).toEqual([]);
+  });
+
+  it('rejects with the arguments and stderr when ffmpeg fails', async () => {
+    const garbage = join(dir, 'garbage.webm');
+    await writeFile(garbage, 'not a video');
+    const lying = {
+      decodable: true,
+      durationSec: 1,
+      width: 640,
+      height: 360,
+      hasAudio: false,
+      videoCodec: 'vp8',
+      videoFrames: 1,
+    };
+    const error = await encodeChunk({
+      input: garbage,
+      outDir: join(dir, 'failed'),
+      name: 'x',
+      slot: { startSec: 0, durationSec: 1 },
+      renditions: ['360p'],
+      probe: lying,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FfmpegError);
+    expect((error as FfmpegError).args).toContain(garbage);
+    expect((error as FfmpegError).stderrTail).toContain('Invalid data found');
+    expect(await readdir(join(dir, 'failed', '360p'))).toEqual([]);
+  });
+});

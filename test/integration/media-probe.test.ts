@@ -1,0 +1,81 @@
+/** probeChunk against real files: good chunks of each codec, and chunks that must come back undecodable. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeChunk } from '../../transcoder/media/index.ts';
+import { makeChunk, makeUndecodableChunk } from '../support/chunks.ts';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ies-media-probe-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('probeChunk', () => {
+  it('reads a VP8 chunk without audio, whose duration is its last frame', async () => {
+    const probe = await probeChunk(await makeChunk(dir, { codec: 'vp8', durationSec: 2, contentSec: 1.5 }));
+    expect(probe).toMatchObject({
+      decodable: true,
+      width: 320,
+      height: 180,
+      hasAudio: false,
+      videoCodec: 'vp8',
+    });
+    expect(probe.reason).toBeUndefined();
+    expect(probe.durationSec).toBeGreaterThan(1.4);
+    expect(probe.durationSec).toBeLessThan(1.7);
+    expect(probe.videoFrames).toBeGreaterThan(5);
+  });
+
+  it('reads a VP9 chunk with audio', async () => {
+    const probe = await probeChunk(
+      await makeChunk(dir, { codec: 'vp9', width: 640, height: 360, audio: true }),
+    );
+    expect(probe).toMatchObject({
+      decodable: true,
+      width: 640,
+      height: 360,
+      hasAudio: true,
+      videoCodec: 'vp9',
+    });
+    expect(probe.durationSec).toBeCloseTo(2, 1);
+  });
+
+  it.each(['truncated', 'garbage'] as const)(
+    'returns a %s chunk as undecodable, with a reason',
+    async (kind) => {
+      const probe = await probeChunk(await makeUndecodableChunk(dir, kind));
+      expect(probe.decodable).toBe(false);
+      expect(probe.reason).toMatch(/\S/);
+    },
+  );
+
+  it('returns an empty file as undecodable', async () => {
+    const empty = join(dir, 'empty.webm');
+    await writeFile(empty, '');
+    expect(await probeChunk(empty)).toMatchObject({
+      decodable: false,
+      reason: expect.stringContaining('EBML'),
+    });
+  });
+
+  it('gives up on a decode that takes too long instead of hanging', async () => {
+    const chunk = await makeChunk(dir, { name: 'slow.webm', durationSec: 2 });
+    expect(await probeChunk(chunk, { timeoutMs: 1 })).toMatchObject({
+      decodable: false,
+      reason: 'ffprobe timed out after 1 ms',
+    });
+  });
+
+  it('rejects when the caller aborts', async () => {
+    const chunk = await makeChunk(dir, { name: 'aborted.webm', durationSec: 2 });
+    await expect(
+      probeChunk(chunk, { signal: AbortSignal.abort(new Error('shutting down')) }),
+    ).rejects.toThrow('shutting down');
+  });
+});
