@@ -2,7 +2,7 @@
  * The Hono plumbing every route group shares: typed context, zod validation failures turned into our
  * error envelope, and the request-scoped values middleware sets.
  */
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Client } from '@planetscale/database';
 import { ErrorEnvelope } from '../../contracts/api.ts';
 import type { Bindings, Config } from '../env.ts';
@@ -65,4 +65,14 @@ export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 
       },
     ]),
   );
+}
+
+/** A required JSON request body validated by `schema`. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { content: { 'application/json': { schema } }, required: true };
+}
+
+/** A JSON response entry for the OpenAPI document. */
+export function jsonResponse<T extends z.ZodType>(description: string, schema: T) {
+  return { description, content: { 'application/json': { schema } } };
 }

@@ -24,7 +24,7 @@ import {
   updateTenant,
 } from '../db/tenants.ts';
 import { ApiError } from '../http/errors.ts';
-import { createRouter, errorResponses } from '../http/router.ts';
+import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 
 const admin = createRouter();
 admin.use('*', requireSecret('ADMIN_TOKEN'));
@@ -32,10 +32,6 @@ admin.use('*', requireSecret('ADMIN_TOKEN'));
 const security = [{ AdminToken: [] }];
 const TenantParams = z.object({ tenant_uuid: z.uuid() });
 const KeyParams = TenantParams.extend({ api_key_id: z.uuid() });
-const json = <T extends z.ZodType>(schema: T) => ({
-  content: { 'application/json': { schema } },
-  required: true,
-});
 
 function tenantView(row: TenantRow) {
   return {
@@ -79,9 +75,9 @@ admin.openapi(
     path: '/tenants',
     summary: 'Register a tenant and issue its first API key (shown once)',
     security,
-    request: { body: json(CreateTenantBody) },
+    request: { body: jsonBody(CreateTenantBody) },
     responses: {
-      201: { description: 'Registered', content: { 'application/json': { schema: TenantCreated } } },
+      201: jsonResponse('Registered', TenantCreated),
       ...errorResponses(400, 401, 409, 413, 415),
     },
   }),
@@ -113,7 +109,7 @@ admin.openapi(
     security,
     request: { params: TenantParams },
     responses: {
-      200: { description: 'The tenant', content: { 'application/json': { schema: Tenant } } },
+      200: jsonResponse('The tenant', Tenant),
       ...errorResponses(400, 401, 404),
     },
   }),
@@ -130,9 +126,9 @@ admin.openapi(
     path: '/tenants/{tenant_uuid}',
     summary: 'Rename, configure, suspend or reactivate a tenant',
     security,
-    request: { params: TenantParams, body: json(UpdateTenantBody) },
+    request: { params: TenantParams, body: jsonBody(UpdateTenantBody) },
     responses: {
-      200: { description: 'The updated tenant', content: { 'application/json': { schema: Tenant } } },
+      200: jsonResponse('The updated tenant', Tenant),
       ...errorResponses(400, 401, 404, 413, 415),
     },
   }),
@@ -153,9 +149,9 @@ admin.openapi(
     path: '/tenants/{tenant_uuid}/api-keys',
     summary: 'Issue an API key (shown once)',
     security,
-    request: { params: TenantParams, body: { ...json(IssueApiKeyBody), required: false } },
+    request: { params: TenantParams, body: { ...jsonBody(IssueApiKeyBody), required: false } },
     responses: {
-      201: { description: 'Issued', content: { 'application/json': { schema: IssuedApiKey } } },
+      201: jsonResponse('Issued', IssuedApiKey),
       ...errorResponses(400, 401, 404, 413, 415),
     },
   }),
@@ -177,7 +173,7 @@ admin.openapi(
     security,
     request: { params: TenantParams },
     responses: {
-      200: { description: 'The keys', content: { 'application/json': { schema: ApiKeyList } } },
+      200: jsonResponse('The keys', ApiKeyList),
       ...errorResponses(400, 401, 404),
     },
   }),

@@ -6,7 +6,7 @@ import { requireApiKey, requireCandidate } from '../auth/middleware.ts';
 import { sampleFrom } from '../clock/offset.ts';
 import { findSession } from '../db/sessions.ts';
 import { ApiError } from '../http/errors.ts';
-import { createRouter, errorResponses } from '../http/router.ts';
+import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 
 const clock = createRouter();
 clock.use(
@@ -26,9 +26,9 @@ clock.openapi(
     summary: 'One clock-sync exchange (candidate token)',
     security: [{ CandidateToken: [] }],
     middleware: [requireCandidate('clock')] as const,
-    request: { body: { content: { 'application/json': { schema: ClockExchangeBody } }, required: true } },
+    request: { body: jsonBody(ClockExchangeBody) },
     responses: {
-      200: { description: 'Server time', content: { 'application/json': { schema: ClockExchangeResponse } } },
+      200: jsonResponse('Server time', ClockExchangeResponse),
       ...errorResponses(400, 401, 403, 413, 415),
     },
   }),
@@ -54,7 +54,7 @@ clock.openapi(
     middleware: [requireApiKey('session:read')] as const,
     request: { query: SessionLookup },
     responses: {
-      200: { description: 'Clock report', content: { 'application/json': { schema: ClockReport } } },
+      200: jsonResponse('Clock report', ClockReport),
       ...errorResponses(400, 401, 403, 404),
     },
   }),

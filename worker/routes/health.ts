@@ -1,7 +1,7 @@
 /** Liveness with a real database round trip, for load balancers and the local stack. */
 import { createRoute } from '@hono/zod-openapi';
 import { Health } from '../../contracts/api.ts';
-import { createRouter } from '../http/router.ts';
+import { createRouter, jsonResponse } from '../http/router.ts';
 
 const health = createRouter();
 
@@ -11,11 +11,8 @@ health.openapi(
     path: '/health',
     summary: 'Service and database health',
     responses: {
-      200: { description: 'Healthy', content: { 'application/json': { schema: Health } } },
-      503: {
-        description: 'The database is unreachable',
-        content: { 'application/json': { schema: Health } },
-      },
+      200: jsonResponse('Healthy', Health),
+      503: jsonResponse('The database is unreachable', Health),
     },
   }),
   async (c) => {

@@ -4,7 +4,7 @@ import { SessionStatusReport } from '../../contracts/jobs.ts';
 import { requireSecret } from '../auth/middleware.ts';
 import { applyStatusReport } from '../db/sessions.ts';
 import { ApiError } from '../http/errors.ts';
-import { createRouter, errorResponses } from '../http/router.ts';
+import { createRouter, errorResponses, jsonBody } from '../http/router.ts';
 
 const internal = createRouter();
 internal.use('*', requireSecret('INTERNAL_TOKEN'));
@@ -15,7 +15,7 @@ internal.openapi(
     path: '/session-status',
     summary: 'The transcoder reports a finalized or failed session',
     security: [{ InternalToken: [] }],
-    request: { body: { content: { 'application/json': { schema: SessionStatusReport } }, required: true } },
+    request: { body: jsonBody(SessionStatusReport) },
     responses: { 204: { description: 'Recorded' }, ...errorResponses(400, 401, 404, 413, 415) },
   }),
   async (c) => {

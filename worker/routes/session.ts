@@ -2,7 +2,7 @@
  * The session lifecycle from the product contract (`/session…`), called by the tenant's server with its API
  * key, plus the browser-facing calls a candidate token allows (upload policy, chunk notices).
  */
-import { createRoute, type z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import {
@@ -30,7 +30,7 @@ import {
 } from '../db/sessions.ts';
 import { s3UploadUrl } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
-import { type AppEnv, createRouter, errorResponses } from '../http/router.ts';
+import { type AppEnv, createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import { playbackUrl } from '../playback/urls.ts';
 import { enqueueJob } from '../queue.ts';
 import { createPostPolicy } from '../s3/post-policy.ts';
@@ -39,14 +39,6 @@ const session = createRouter();
 
 const apiKey = [{ ApiKey: [] }];
 const candidateOrApiKey: Array<Record<string, string[]>> = [{ ApiKey: [] }, { CandidateToken: [] }];
-const json = <T extends z.ZodType>(schema: T) => ({
-  content: { 'application/json': { schema } },
-  required: true,
-});
-const ok = <T extends z.ZodType>(description: string, schema: T) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 /** Browsers call only the upload-policy and chunk endpoints; they never send the tenant key. */
 const browserCors = cors({
@@ -123,10 +115,10 @@ session.openapi(
     summary: 'Create a session (idempotent per unique_identifier)',
     security: apiKey,
     middleware: [requireApiKey('session:create')] as const,
-    request: { body: json(CreateSessionBody) },
+    request: { body: jsonBody(CreateSessionBody) },
     responses: {
-      201: ok('Created', CreateSessionResponse),
-      200: ok('The session that already exists for this unique_identifier', CreateSessionResponse),
+      201: jsonResponse('Created', CreateSessionResponse),
+      200: jsonResponse('The session that already exists for this unique_identifier', CreateSessionResponse),
       ...errorResponses(400, 401, 403, 413, 415),
     },
   }),
@@ -150,7 +142,7 @@ session.openapi(
     security: apiKey,
     middleware: [requireApiKey('session:read')] as const,
     request: { query: SessionLookup },
-    responses: { 200: ok('The session', SessionResponse), ...errorResponses(400, 401, 403, 404) },
+    responses: { 200: jsonResponse('The session', SessionResponse), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
     const row = await sessionOf(c, lookupOf(c.req.valid('query')));
@@ -171,7 +163,7 @@ session.openapi(
     middleware: [requireApiKeyOrCandidate('session:upload', 'upload')] as const,
     request: { query: PresignedPolicyQuery },
     responses: {
-      200: ok('The form fields and URL', PresignedPolicyResponse),
+      200: jsonResponse('The form fields and URL', PresignedPolicyResponse),
       ...errorResponses(400, 401, 403, 404),
     },
   }),
@@ -209,7 +201,7 @@ session.openapi(
     summary: 'Start processing at the attempt’s end (at most one finalize at a time)',
     security: apiKey,
     middleware: [requireApiKey('session:process')] as const,
-    request: { body: json(ProcessBody) },
+    request: { body: jsonBody(ProcessBody) },
     responses: {
       202: { description: 'A finalize job was enqueued' },
       200: { description: 'Nothing to do: a finalize is already queued or running, or the session is ready' },
@@ -245,9 +237,9 @@ session.openapi(
     summary: 'A short-lived token for the candidate’s browser, scoped to one session',
     security: apiKey,
     middleware: [requireApiKey('session:upload')] as const,
-    request: { body: json(SessionLookup) },
+    request: { body: jsonBody(SessionLookup) },
     responses: {
-      201: ok('The token', CandidateTokenResponse),
+      201: jsonResponse('The token', CandidateTokenResponse),
       ...errorResponses(400, 401, 403, 404, 413, 415),
     },
   }),
@@ -271,7 +263,7 @@ session.openapi(
     summary: 'Tell the service a chunk landed in S3, so it is processed now',
     security: [{ CandidateToken: [] }],
     middleware: [requireCandidate('chunks')] as const,
-    request: { body: json(ChunkNotificationBody) },
+    request: { body: jsonBody(ChunkNotificationBody) },
     responses: {
       202: { description: 'A chunk job was enqueued' },
       ...errorResponses(400, 401, 403, 404, 413, 415, 503),
