@@ -1,11 +1,18 @@
 /** The session lifecycle as the tenant's server and the candidate's browser drive it, end to end on the stack. */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createConnection } from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Job } from '../../contracts/jobs.ts';
 import { formatChunkName, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
-import { call, candidateToken, newSession, newTenant, stack, type TestTenant } from './support.ts';
+import {
+  call,
+  candidateToken,
+  drainQueue,
+  newSession,
+  newTenant,
+  stack,
+  type TestTenant,
+} from './support.ts';
 
 const aws = {
   region: stack.s3.region,
@@ -13,28 +20,9 @@ const aws = {
   credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
 };
 const s3 = new S3Client({ ...aws, forcePathStyle: true });
-const sqs = new SQSClient(aws);
 
-/** Takes every message now on the jobs queue (deleting them) and parses each with the transcoder's schema. */
-async function drainJobs(): Promise<Job[]> {
-  const jobs: Job[] = [];
-  while (true) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: stack.sqs.jobsQueueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-      }),
-    );
-    if (Messages.length === 0) return jobs;
-    for (const message of Messages) {
-      jobs.push(Job.parse(JSON.parse(message.Body ?? '')));
-      await sqs.send(
-        new DeleteMessageCommand({ QueueUrl: stack.sqs.jobsQueueUrl, ReceiptHandle: message.ReceiptHandle }),
-      );
-    }
-  }
-}
+/** The jobs the Worker enqueued since the last call, parsed with the transcoder's schema. */
+const drainJobs = () => drainQueue(stack.sqs.jobsQueueUrl, (body) => Job.parse(body));
 
 async function sessionRows(tenantUuid: string, uniqueIdentifier: string) {
   const db = await createConnection(stack.mysql.rootUrl);

@@ -1,8 +1,30 @@
 /** Calls into the running test stack: requests with the right credentials, and fresh tenants per test. */
 import { randomUUID } from 'node:crypto';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
 
 export const stack = inject('stack');
+
+const sqs = new SQSClient({
+  region: stack.s3.region,
+  endpoint: stack.sqs.endpoint,
+  credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
+});
+
+/** Takes every message now on a queue (deleting them), each parsed by `parse` (a contract schema's). */
+export async function drainQueue<T>(queueUrl: string, parse: (body: unknown) => T): Promise<T[]> {
+  const taken: T[] = [];
+  while (true) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    if (Messages.length === 0) return taken;
+    for (const message of Messages) {
+      taken.push(parse(JSON.parse(message.Body ?? '')));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+  }
+}
 
 export interface Reply {
   status: number;

@@ -8,45 +8,14 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import HLS from 'hls-parser';
 import { describe, expect, it } from 'vitest';
 import { ServiceEvent } from '../../contracts/jobs.ts';
 import { formatChunkName, rawPrefix } from '../../contracts/storage.ts';
-import { call, candidateToken, newSession, newTenant, stack } from '../api/support.ts';
+import { call, candidateToken, drainQueue, newSession, newTenant, stack } from '../api/support.ts';
 import { recordMediaRecorderChunks } from '../support/chunks.ts';
 
 const run = promisify(execFile);
-const sqs = new SQSClient({
-  region: stack.s3.region,
-  endpoint: stack.sqs.endpoint,
-  credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
-});
-
-async function events(sessionId: string): Promise<ServiceEvent[]> {
-  const found: ServiceEvent[] = [];
-  while (true) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: stack.sqs.eventsQueueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-      }),
-    );
-    if (Messages.length === 0) return found;
-    for (const message of Messages) {
-      const event = ServiceEvent.parse(JSON.parse(message.Body ?? ''));
-      if (event.session_uuid === sessionId) found.push(event);
-      await sqs.send(
-        new DeleteMessageCommand({
-          QueueUrl: stack.sqs.eventsQueueUrl,
-          ReceiptHandle: message.ReceiptHandle,
-        }),
-      );
-    }
-  }
-}
-
 describe('recording → processing → playback', () => {
   it('plays back a real browser recording through the signed playback URL', async () => {
     const tenant = await newTenant();
@@ -116,7 +85,9 @@ describe('recording → processing → playback', () => {
     const timelineSec = ((last?.startMs ?? 0) + (last?.durationMs ?? 0) - (chunks[0]?.startMs ?? 0)) / 1000;
     expect(Math.abs(Number(stdout.trim()) - timelineSec)).toBeLessThan(0.2);
 
-    const seen = await events(sessionId);
+    const seen = (await drainQueue(stack.sqs.eventsQueueUrl, (body) => ServiceEvent.parse(body))).filter(
+      (event) => event.session_uuid === sessionId,
+    );
     expect(seen.filter((event) => event.type === 'frames.available').length).toBeGreaterThanOrEqual(3);
     expect(seen.some((event) => event.type === 'session.processed')).toBe(true);
   });
