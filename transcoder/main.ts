@@ -41,6 +41,7 @@ const consumer = createJobConsumer({
   queueUrl: config.sqs.jobsQueueUrl,
   concurrency: config.concurrency,
   visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+  shutdownDeadlineMs: config.shutdownDeadlineMs,
   log,
   handle: (job, delivery, signal) =>
     runJob(services, job, {
@@ -58,7 +59,7 @@ async function shutdown(signal: NodeJS.Signals) {
   if (stopping) return;
   stopping = true;
   log.info('shutdown requested', { signal });
-  await consumer.drain(config.shutdownDeadlineMs);
+  await consumer.drain();
   await health.close();
   process.exit(0);
 }

@@ -10,6 +10,9 @@
  * - While a job runs, its visibility is extended every third of the timeout (sqs-consumer's heartbeat).
  * - `drain` stops polling, lets running jobs finish until the deadline, then aborts them (killing ffmpeg)
  *   and makes their messages visible again at once, so another transcoder picks them up immediately.
+ *   A long poll already open is let run out rather than aborted: SQS (and fauxqs) may hand a message to
+ *   a receive whose caller has gone, hiding it for a whole visibility timeout. Whatever such a poll
+ *   brings in while draining is released at once. The poll wait is capped at half the deadline for that.
  */
 import {
   ChangeMessageVisibilityCommand,
@@ -49,8 +52,8 @@ export interface JobConsumerOptions {
   queueUrl: string;
   concurrency: number;
   visibilityTimeoutSeconds: number;
-  /** Long-poll wait; 20 s (the SQS maximum) by default. */
-  waitTimeSeconds?: number;
+  /** How long `drain` lets running jobs go on before aborting them. */
+  shutdownDeadlineMs: number;
   handle: JobHandler;
   log: Logger;
 }
@@ -60,8 +63,8 @@ export type ConsumerState = 'starting' | 'polling' | 'draining' | 'stopped';
 export interface JobConsumer {
   /** Reads the queue's redrive policy, then starts polling. */
   start(): Promise<void>;
-  /** Stops polling and finishes or releases running jobs within `deadlineMs`; resolves when none is left. */
-  drain(deadlineMs: number): Promise<void>;
+  /** Stops polling and finishes or releases running jobs by the deadline; resolves when nothing is left. */
+  drain(): Promise<void>;
   status(): { state: ConsumerState; inFlight: number };
 }
 
@@ -70,16 +73,16 @@ export class ShutdownError extends Error {
   override name = 'ShutdownError';
 }
 
-interface Slot {
-  consumer: Consumer | null;
-  busy: boolean;
-}
-
 interface Running {
   controller: AbortController;
   /** Settles when the handler has returned and, if aborted, the message was released. */
   finished: Promise<void>;
 }
+
+// SQS allows long polls of up to 20 s.
+const MAX_WAIT_SECONDS = 20;
+// sqs-consumer checks for a finished poll once a second.
+const STOP_MARGIN_MS = 2000;
 
 /** Builds the consumer; nothing is received until `start`. */
 export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
@@ -87,8 +90,9 @@ export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
   let maxReceiveCount: number | undefined;
   let drained: Promise<void> | undefined;
   const running = new Map<string, Running>();
-  const slots: Slot[] = [];
+  const consumers: Consumer[] = [];
   const log = o.log;
+  const waitTimeSeconds = Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.floor(o.shutdownDeadlineMs / 2000)));
 
   const release = async (message: Message) => {
     try {
@@ -108,7 +112,7 @@ export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
     }
   };
 
-  const handlerFor = (slot: Slot) => async (message: Message) => {
+  const handleMessage = async (message: Message) => {
     const messageId = message.MessageId ?? '';
     const attempt = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
     if (state !== 'polling') {
@@ -130,7 +134,6 @@ export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
     const controller = new AbortController();
     let finish = () => {};
     running.set(messageId, { controller, finished: new Promise<void>((resolve) => (finish = resolve)) });
-    slot.busy = true;
     try {
       const lastAttempt = maxReceiveCount === undefined || attempt >= maxReceiveCount;
       await o.handle(job, { messageId, attempt, lastAttempt }, controller.signal);
@@ -139,7 +142,6 @@ export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
       if (controller.signal.aborted) await release(message);
       throw error;
     } finally {
-      slot.busy = false;
       running.delete(messageId);
       finish();
     }
@@ -158,36 +160,37 @@ export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
         log.warn('the jobs queue has no redrive policy: a failing job is retried until the message expires');
       }
       for (let i = 0; i < o.concurrency; i++) {
-        const slot: Slot = { consumer: null, busy: false };
         const consumer = Consumer.create({
           queueUrl: o.queueUrl,
           sqs: o.sqs,
           batchSize: 1,
-          waitTimeSeconds: o.waitTimeSeconds ?? 20,
+          waitTimeSeconds,
+          // `stop()` then waits for the open poll (and a running job) before it emits `stopped`.
+          pollingCompleteWaitTimeMs: o.shutdownDeadlineMs + waitTimeSeconds * 1000 + STOP_MARGIN_MS,
           visibilityTimeout: o.visibilityTimeoutSeconds,
           heartbeatInterval: Math.max(1, Math.floor(o.visibilityTimeoutSeconds / 3)),
           messageSystemAttributeNames: ['ApproximateReceiveCount'],
-          handleMessage: handlerFor(slot),
+          handleMessage,
         });
         consumer.on('error', (error) => log.error('jobs queue error', { error: describeError(error) }));
-        slot.consumer = consumer;
-        slots.push(slot);
+        consumers.push(consumer);
         consumer.start();
       }
       state = 'polling';
       log.info('polling the jobs queue', { concurrency: o.concurrency, maxReceiveCount });
     },
 
-    drain(deadlineMs) {
+    drain() {
       drained ??= (async () => {
         state = 'draining';
-        log.info('draining', { inFlight: running.size, deadlineMs });
-        // An idle consumer is only waiting on a long poll: abort it. A busy one has no poll open (it
-        // polls again only after its job), so stopping it is enough and keeps its heartbeat going.
-        for (const slot of slots) slot.consumer?.stop(slot.busy ? undefined : { abort: true });
+        log.info('draining', { inFlight: running.size, deadlineMs: o.shutdownDeadlineMs });
+        const stopped = consumers.map(
+          (consumer) => new Promise((resolve) => consumer.once('stopped', resolve)),
+        );
+        for (const consumer of consumers) consumer.stop();
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<'deadline'>((resolve) => {
-          timer = setTimeout(() => resolve('deadline'), deadlineMs);
+          timer = setTimeout(() => resolve('deadline'), o.shutdownDeadlineMs);
         });
         const outcome = await Promise.race([settleRunning(), deadline]);
         clearTimeout(timer);
@@ -197,6 +200,7 @@ export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
             job.controller.abort(new ShutdownError('shutdown deadline passed'));
           await settleRunning();
         }
+        await Promise.all(stopped);
         state = 'stopped';
         log.info('stopped');
       })();

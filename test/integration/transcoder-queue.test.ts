@@ -1,0 +1,362 @@
+/**
+ * The transcoder as a service: `node transcoder/main.ts` in a child process consuming a real (fauxqs) jobs
+ * queue with a dead-letter queue, killed and signalled like an orchestrator would.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ChunkJob, FinalizeJob, ServiceEvent, SessionStatusReport } from '../../contracts/jobs.ts';
+import { formatChunkName, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
+import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
+import { makeChunk } from '../support/chunks.ts';
+
+const TENANT = '5e4d3c2b-1a09-4f8e-9d7c-6b5a49382716';
+const T0 = 1_764_158_400_000;
+const VISIBILITY_SECONDS = 4;
+const MAX_RECEIVE_COUNT = 2;
+
+let fauxqs: FauxqsServer;
+let storage: Storage;
+let s3: S3Client;
+let sqs: SQSClient;
+let statusServer: Server;
+let work: string;
+let chunkFiles: string[];
+const queues = { jobs: '', dlq: '', events: '' };
+const reports: SessionStatusReport[] = [];
+/** Sessions the stand-in Worker does not know: it answers 404, as the real one does. */
+const unknownSessions = new Set<string>();
+const children: ChildProcess[] = [];
+
+type LogLine = Record<string, unknown> & { msg: string };
+
+interface Transcoder {
+  child: ChildProcess;
+  logs: LogLine[];
+  healthUrl: string;
+  exited: Promise<number | null>;
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+}
+
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 60_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function startTranscoder(env: Record<string, string> = {}): Promise<Transcoder> {
+  const endpoint = `http://127.0.0.1:${fauxqs.port}`;
+  const healthPort = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  const child = spawn(process.execPath, ['transcoder/main.ts'], {
+    cwd: join(import.meta.dirname, '../..'),
+    env: {
+      PATH: process.env.PATH,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      S3_ENDPOINT: endpoint,
+      S3_BUCKET: 'recordings',
+      SQS_ENDPOINT: endpoint,
+      JOBS_QUEUE_URL: queues.jobs,
+      EVENTS_QUEUE_URL: queues.events,
+      IES_API_BASE: `http://127.0.0.1:${(statusServer.address() as AddressInfo).port}`,
+      INTERNAL_TOKEN: 'i'.repeat(32),
+      CONCURRENCY: '2',
+      VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY_SECONDS),
+      HEALTH_PORT: String(healthPort),
+      WORK_DIR: join(work, 'transcoder'),
+      // Short, so a drain (which lets open long polls run out) takes a second or two.
+      SHUTDOWN_DEADLINE_SECONDS: '2',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const logs: LogLine[] = [];
+  const waiters: (() => void)[] = [];
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    logs.push(JSON.parse(line));
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const transcoder: Transcoder = {
+    child,
+    logs,
+    healthUrl: `http://127.0.0.1:${healthPort}/healthz`,
+    exited,
+    waitForLog: (predicate, timeoutMs = 60_000) => until('a log line', () => logs.find(predicate), timeoutMs),
+  };
+  await transcoder.waitForLog((line) => line.msg === 'polling the jobs queue', 15_000);
+  return transcoder;
+}
+
+/** The chunk job for chunk `seq` of a session: 2 s chunks, 20 ms apart. */
+function chunkJob(session: string, seq: number): ChunkJob {
+  const startMs = T0 + seq * 2020;
+  return {
+    version: 1,
+    type: 'chunk',
+    tenant_uuid: TENANT,
+    session_uuid: session,
+    requested_at: new Date().toISOString(),
+    asset: 'screenshare',
+    key: `${rawPrefix(TENANT, session, 'screenshare')}${formatChunkName({ seq, startMs, durationMs: 2000, ext: 'webm' })}`,
+    seq,
+    start_ms: startMs,
+    duration_ms: 2000,
+    ext: 'webm',
+  };
+}
+
+async function uploadSession(session: string) {
+  for (const [seq, file] of chunkFiles.entries()) {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'recordings',
+        Key: chunkJob(session, seq).key,
+        Body: await readFile(file),
+      }),
+    );
+  }
+}
+
+const finalizeJob = (session: string): FinalizeJob => ({
+  version: 1,
+  type: 'finalize',
+  tenant_uuid: TENANT,
+  session_uuid: session,
+  requested_at: new Date().toISOString(),
+  reprocess: false,
+});
+
+async function send(body: string) {
+  await sqs.send(new SendMessageCommand({ QueueUrl: queues.jobs, MessageBody: body }));
+}
+
+const readyReport = (session: string) =>
+  until(`session ${session} to be ready`, () =>
+    reports.find((report) => report.session_uuid === session && report.status === 'ready'),
+  );
+
+function queued(name: string) {
+  const queue = fauxqs.inspectQueue(name);
+  return { ready: queue?.messages.ready ?? [], inflight: queue?.messages.inflight ?? [] };
+}
+
+function events(): ServiceEvent[] {
+  return queued('events').ready.map((message) => JSON.parse(message.body));
+}
+
+/** A session's objects and the text of its playlists and manifest, with the session id taken out. */
+async function packageOf(session: string) {
+  const prefix = sessionPrefix(TENANT, session);
+  const keys = (await storage.list(prefix)).map((object) => object.key.slice(prefix.length));
+  const texts: Record<string, string | null> = {};
+  for (const key of keys.filter((k) => k.endsWith('.m3u8') || k.endsWith('manifest.json'))) {
+    texts[key] = (await storage.getText(`${prefix}${key}`))?.replaceAll(session, '<session>') ?? null;
+  }
+  return { keys, texts };
+}
+
+beforeAll(async () => {
+  fauxqs = await startFauxqs({ port: 0, logger: false });
+  const setup = fauxqs.setup({
+    buckets: ['recordings'],
+    queues: [{ name: 'jobs-dlq' }, { name: 'events' }],
+  });
+  const dlq = setup.queues.find((queue) => queue.name === 'jobs-dlq');
+  const jobs = fauxqs.createQueue('jobs', {
+    attributes: {
+      VisibilityTimeout: String(VISIBILITY_SECONDS),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq?.arn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+    },
+  });
+  queues.jobs = jobs.queueUrl;
+  queues.dlq = dlq?.url ?? '';
+  queues.events = setup.queues.find((queue) => queue.name === 'events')?.url ?? '';
+  const endpoint = `http://127.0.0.1:${fauxqs.port}`;
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  s3 = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
+  sqs = new SQSClient({ region: 'us-east-1', endpoint, credentials });
+  storage = createStorage(s3, 'recordings');
+  statusServer = createServer((request, response) => {
+    let body = '';
+    request.on('data', (data) => (body += data));
+    request.on('end', () => {
+      const report = JSON.parse(body) as SessionStatusReport;
+      reports.push(report);
+      if (unknownSessions.has(report.session_uuid)) {
+        response.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"code":"NOT_FOUND"}}');
+      } else {
+        response.writeHead(204).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => statusServer.listen(0, '127.0.0.1', resolve));
+  work = await mkdtemp(join(tmpdir(), 'transcoder-queue-'));
+  await mkdir(join(work, 'media'));
+  chunkFiles = await Promise.all(
+    [0, 1, 2].map((i) =>
+      makeChunk(join(work, 'media'), {
+        name: `${i}.webm`,
+        width: 640,
+        height: 360,
+        durationSec: 2,
+        audio: i === 1,
+      }),
+    ),
+  );
+});
+
+// Stopped the way an orchestrator does, so no long poll of theirs stays open in fauxqs to swallow a
+// message meant for the next test's transcoder.
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+});
+
+afterAll(async () => {
+  await fauxqs?.stop();
+  statusServer?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('the transcoder service', () => {
+  it('answers its health check while it polls', async () => {
+    const transcoder = await startTranscoder();
+    const response = await fetch(transcoder.healthUrl);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'polling', in_flight: 0 });
+  });
+
+  it('delivers a job again after the transcoder is killed mid-run, and ends with a clean run’s package', async () => {
+    const clean = 'a1a1a1a1-a1a1-4a1a-8a1a-a1a1a1a1a1a1';
+    const killed = 'b2b2b2b2-b2b2-4b2b-8b2b-b2b2b2b2b2b2';
+    await uploadSession(clean);
+    await uploadSession(killed);
+    // One consumer, busy with the job when killed: a second one would leave a long poll open in fauxqs,
+    // which hands the message back to the dead process once and so spends one of its two deliveries.
+    const first = await startTranscoder({ CONCURRENCY: '1' });
+    await send(JSON.stringify(finalizeJob(clean)));
+    await readyReport(clean);
+
+    await send(JSON.stringify(finalizeJob(killed)));
+    // Kill it once the first chunk of the job is done: in the middle of the work.
+    const cache = `${sessionPrefix(TENANT, killed)}screenshare/processed/playlist_cache/chunks/`;
+    await until(
+      'the first chunk of the killed run',
+      async () => (await storage.list(cache)).length > 0 || undefined,
+    );
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(reports.some((report) => report.session_uuid === killed)).toBe(false);
+    expect(queued('jobs').inflight).toHaveLength(1);
+
+    const second = await startTranscoder();
+    await readyReport(killed);
+    const redelivered = await second.waitForLog(
+      (line) => line.msg === 'job done' && line.sessionId === killed,
+    );
+    expect(redelivered.attempt).toBe(2);
+    expect(await packageOf(killed)).toEqual(await packageOf(clean));
+    await until('the jobs queue to empty', () => queued('jobs').inflight.length === 0 || undefined);
+    expect(queued('jobs').ready).toHaveLength(0);
+  });
+
+  it('moves a poison message to the dead-letter queue after its retries and goes on serving other jobs', async () => {
+    const unknown = 'c3c3c3c3-c3c3-4c3c-8c3c-c3c3c3c3c3c3';
+    unknownSessions.add(unknown);
+    const served = 'd4d4d4d4-d4d4-4d4d-8d4d-d4d4d4d4d4d4';
+    await uploadSession(served);
+    const transcoder = await startTranscoder();
+    const notJson = '{"version":1,"type":"chunk",';
+    const noSuchSession = JSON.stringify(finalizeJob(unknown));
+    await send(notJson);
+    await send(noSuchSession);
+    await send(JSON.stringify(chunkJob(served, 1)));
+
+    await until('the good job to be served', () =>
+      events().find((event) => event.type === 'frames.available' && event.session_uuid === served),
+    );
+    const poison = [notJson, noSuchSession];
+    const dead = await until(
+      'both poison messages in the dead-letter queue',
+      () => {
+        const bodies = queued('jobs-dlq').ready.map((message) => message.body);
+        return poison.every((body) => bodies.includes(body)) ? bodies : undefined;
+      },
+      6 * VISIBILITY_SECONDS * 1000,
+    );
+    expect(dead.filter((body) => poison.includes(body))).toHaveLength(2);
+    const left = [...queued('jobs').ready, ...queued('jobs').inflight.map((entry) => entry.message)];
+    expect(left.filter((message) => poison.includes(message.body))).toHaveLength(0);
+    expect(transcoder.logs.some((line) => line.msg.startsWith('invalid job message'))).toBe(true);
+    // The unknown session's failure is reported once, on its last attempt (the Worker answers 404).
+    expect(
+      reports.filter((report) => report.session_uuid === unknown).map((report) => report.status),
+    ).toEqual(['failed']);
+    expect(
+      events()
+        .filter((event) => event.session_uuid === unknown)
+        .map((event) => event.type),
+    ).toEqual(['session.failed']);
+    expect(transcoder.child.exitCode).toBeNull();
+  });
+
+  it('on SIGTERM stops polling and lets a running job finish within the deadline', async () => {
+    const session = 'f6f6f6f6-f6f6-4f6f-8f6f-f6f6f6f6f6f6';
+    await uploadSession(session);
+    const transcoder = await startTranscoder({ SHUTDOWN_DEADLINE_SECONDS: '8' });
+    await send(JSON.stringify(chunkJob(session, 0)));
+    await transcoder.waitForLog((line) => line.msg === 'job started' && line.sessionId === session);
+    transcoder.child.kill('SIGTERM');
+    expect(await transcoder.exited).toBe(0);
+    expect(transcoder.logs.some((line) => line.msg === 'job done' && line.sessionId === session)).toBe(true);
+    expect(queued('jobs').ready).toHaveLength(0);
+    expect(queued('jobs').inflight).toHaveLength(0);
+  });
+
+  it('on SIGTERM stops polling, releases a job it cannot finish by the deadline, and exits', async () => {
+    const session = 'e5e5e5e5-e5e5-4e5e-8e5e-e5e5e5e5e5e5';
+    await uploadSession(session);
+    const transcoder = await startTranscoder({ SHUTDOWN_DEADLINE_SECONDS: '1' });
+    await send(JSON.stringify(finalizeJob(session)));
+    await transcoder.waitForLog((line) => line.msg === 'job started' && line.sessionId === session);
+    transcoder.child.kill('SIGTERM');
+    await transcoder.waitForLog((line) => line.msg === 'draining');
+    expect((await fetch(transcoder.healthUrl)).status).toBe(503);
+    expect(await transcoder.exited).toBe(0);
+    // Released, not left invisible: it is ready for the next transcoder at once.
+    expect(queued('jobs').ready.map((message) => JSON.parse(message.body).session_uuid)).toEqual([session]);
+    expect(transcoder.logs.some((line) => line.msg === 'message released for redelivery')).toBe(true);
+
+    await startTranscoder();
+    await readyReport(session);
+  });
+});
