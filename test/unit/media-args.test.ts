@@ -147,7 +147,7 @@ describe('chunkEncodeJob', () => {
       expect(valuesOf(o, '-mpegts_copyts')).toEqual(['1']);
       expect(valuesOf(o, '-f')).toEqual(['mpegts']);
       expect(valuesOf(o, '-c:v')).toEqual(['libx264']);
-      expect(valuesOf(o, '-x264-params')).toEqual(['repeat-headers=1']);
+      expect(valuesOf(o, '-x264-params')).toEqual(['repeat-headers=1:me=dia:subme=1']);
       expect(valuesOf(o, '-sc_threshold')).toEqual(['0']);
       expect(valuesOf(o, '-g')).toEqual(['50']);
       expect(valuesOf(o, '-c:a')).toEqual(['aac']);
