@@ -21,7 +21,7 @@ import {
   stitch,
   TIMELINE_BASE_OFFSET_SEC,
 } from '../../transcoder/media/index.ts';
-import { makeChunk } from '../support/chunks.ts';
+import { makeChunk, makeSyncChunk } from '../support/chunks.ts';
 
 const run = promisify(execFile);
 
@@ -291,6 +291,57 @@ describe('chunk and placeholder segments', () => {
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.at(-1)).toBe(1);
     expect(progress.every((f, i) => f >= 0 && f <= 1 && f >= (progress[i - 1] ?? 0))).toBe(true);
+  });
+});
+
+describe('audio/video sync', () => {
+  it('keeps a beep on the flash it was recorded with, wherever the slot starts', async () => {
+    const input = await makeSyncChunk(dir, 1);
+    for (const startSec of [3.37, 7.23]) {
+      const { segments } = await encodeChunk({
+        input,
+        outDir: join(dir, 'sync'),
+        name: `s${startSec}`,
+        slot: { startSec, durationSec: 3 },
+        renditions: ['360p'],
+        fps: FPS,
+      });
+      const file = segments['360p'] ?? '';
+      const { stdout } = await run('ffprobe', [
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        `movie=${file},signalstats`,
+        '-show_entries',
+        'frame=pts_time:frame_tags=lavfi.signalstats.YAVG',
+        '-of',
+        'csv=p=0',
+      ]);
+      const flash = stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(',').map(Number))
+        .find(([, luma]) => (luma ?? 0) > 200)?.[0];
+      const { stderr } = await run('ffmpeg', [
+        '-hide_banner',
+        '-copyts',
+        '-i',
+        file,
+        '-vn',
+        '-af',
+        'silencedetect=n=-30dB:d=0.05',
+        '-f',
+        'null',
+        '-',
+      ]);
+      const beep = Number(/silence_end: ([\d.]+)/.exec(stderr)?.[1]);
+      const slotStart = TIMELINE_BASE_OFFSET_SEC + Math.round(startSec * FPS) / FPS;
+      expect(flash).toBeCloseTo(slotStart + 1, 6);
+      // silencedetect finds the onset within a few ms; a frame is 100 ms.
+      expect(Math.abs(beep - (slotStart + 1))).toBeLessThan(0.005);
+    }
   });
 });
 

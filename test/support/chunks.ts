@@ -103,6 +103,48 @@ export async function makeChunk(dir: string, o: GeneratedChunkOptions = {}): Pro
 }
 
 /**
+ * A chunk for checking audio/video sync: grey, with a white flash and a 1 kHz beep both starting at
+ * `atSec`, VP8 at 30 fps with Opus (whose pre-skip puts the audio's first timestamp before 0).
+ */
+export async function makeSyncChunk(dir: string, atSec = 1, durationSec = 3): Promise<string> {
+  const file = join(dir, `sync-${atSec}.webm`);
+  const during = `between(t,${atSec},${atSec + 0.099})`;
+  await runFfmpeg({
+    global: ['-hide_banner', '-nostdin', '-v', 'error'],
+    inputs: [
+      {
+        options: ['-f', 'lavfi'],
+        source: `color=c=gray:s=320x180:r=30:d=${durationSec},drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='${during}'`,
+      },
+      {
+        options: ['-f', 'lavfi'],
+        source: `sine=frequency=1000:sample_rate=48000:duration=${durationSec},volume=volume=0:enable='not(${during})'`,
+      },
+    ],
+    outputs: [
+      {
+        options: [
+          '-map',
+          '0:v',
+          '-map',
+          '1:a',
+          '-c:v',
+          'libvpx',
+          '-b:v',
+          '300k',
+          '-c:a',
+          'libopus',
+          '-f',
+          'webm',
+        ],
+        target: file,
+      },
+    ],
+  });
+  return file;
+}
+
+/**
  * A chunk that does not decode: `truncated` is a valid chunk cut at 60 % of its bytes (an upload that
  * stopped), `garbage` is an EBML magic number followed by random bytes.
  */

@@ -15,7 +15,7 @@ import {
   TIMELINE_BASE_OFFSET_SEC,
   toArgv,
 } from '../../transcoder/media/args.ts';
-import { parseStatsTime } from '../../transcoder/media/ffmpeg.ts';
+import { parseStats } from '../../transcoder/media/ffmpeg.ts';
 
 const HD = { width: 1920, height: 1080 };
 const LADDER: SegmentTarget[] = [
@@ -209,6 +209,10 @@ describe('chunkEncodeJob', () => {
     );
     expect(toArgv(job).join(' ')).not.toContain('[0:a');
     expect(job.inputs).toHaveLength(1);
+  });
+
+  it("keeps the chunk's own timestamps, so a track starting before 0 does not shift the others", () => {
+    expect(chunkEncodeJob(plan()).global).toContain('-copyts');
   });
 
   it('does not rebuild the graph when the source size changes mid-chunk', () => {
@@ -440,17 +444,17 @@ describe('probeArgs', () => {
   });
 });
 
-describe('parseStatsTime', () => {
+describe('parseStats', () => {
   it.each([
     [
       'frame=   50 fps=0.0 q=-1.0 Lq=1.6 size=     110kB time=00:00:05.00 bitrate= 179.6kbits/s speed=67.4x',
-      5,
+      { frame: 50, seconds: 5 },
     ],
-    ['size=    2048kB time=01:02:03.50 bitrate=  270.3kbits/s speed= 900x', 3723.5],
-    ['frame=    0 fps=0.0 q=0.0 size=       0kB time=-00:00:00.02 bitrate=N/A', null],
-    ['frame=    0 fps=0.0 q=0.0 size=       0kB time=N/A bitrate=N/A', null],
+    ['size=    2048kB time=01:02:03.50 bitrate=  270.3kbits/s speed= 900x', { frame: null, seconds: 3723.5 }],
+    ['frame=    0 fps=0.0 q=0.0 size=       0kB time=-00:00:00.02 bitrate=N/A', { frame: 0, seconds: null }],
+    ['frame=    3 fps=0.0 q=0.0 size=       0kB time=N/A bitrate=N/A', { frame: 3, seconds: null }],
     ['[h264 @ 0x55] error while decoding MB 3 2', null],
-  ])('%s → %s', (line, seconds) => {
-    expect(parseStatsTime(line)).toBe(seconds);
+  ])('%s → %j', (line, stats) => {
+    expect(parseStats(line)).toEqual(stats);
   });
 });

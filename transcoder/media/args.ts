@@ -359,7 +359,9 @@ export function chunkEncodeJob(plan: ChunkEncodePlan): FfmpegJob {
     outputs.push(imagesOutput('thumbs', THUMBNAIL_QUALITY, frames.thumbsPattern));
   }
   return {
-    global: [...COMMON_GLOBAL, '-filter_complex', graph.join(';')],
+    // The chunk's own timestamps, unshifted: ffmpeg otherwise moves every stream by the earliest start,
+    // and an Opus track starting before 0 (its pre-skip) would put the audio that much late.
+    global: [...COMMON_GLOBAL, '-copyts', '-filter_complex', graph.join(';')],
     // A source whose size changes mid-chunk (a shared window resized) would otherwise rebuild the whole
     // graph, restarting fps/tpad/trim; the scalers adapt to new sizes on their own (vf_scale.c).
     inputs: [{ options: ['-reinit_filter', '0'], source: plan.input }],

@@ -118,7 +118,9 @@ export async function encodeChunk(o: EncodeChunkOptions): Promise<EncodeChunkRes
       {
         signal: o.signal,
         log: o.log,
-        onProgress: o.onProgress && ((s) => o.onProgress?.(Math.min(1, s / timing.durationSec))),
+        onProgress:
+          o.onProgress &&
+          (({ frame }) => frame !== null && o.onProgress?.(Math.min(1, frame / timing.frameCount))),
       },
     );
     const segments = await staging.publish();

@@ -22,8 +22,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Kill the process after this long and reject with an `FfmpegError` whose `timedOut` is true. */
   timeoutMs?: number;
-  /** Seconds of media written so far, from ffmpeg's `time=` stats line. */
-  onProgress?: (seconds: number) => void;
+  /** What ffmpeg's stats line says it has written so far. */
+  onProgress?: (stats: Stats) => void;
   log?: MediaLog;
 }
 
@@ -50,13 +50,28 @@ export class FfmpegError extends Error {
 
 const STDERR_TAIL_LINES = 20;
 const STATS_LINE = /^frame=|^size=|time=-?\d+:\d\d:\d\d/;
+const FRAME = /^frame=\s*(\d+)/;
 const TIME = /time=(\d+):(\d\d):(\d\d(?:\.\d+)?)/;
 
-/** Seconds in an ffmpeg stats line (`… time=00:01:02.50 …`); null for any other line or a negative time. */
-export function parseStatsTime(line: string): number | null {
-  const m = TIME.exec(line);
-  if (!m) return null;
-  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+/**
+ * Progress from a stats line: `frame` is the first output's video frame count, `seconds` the time
+ * written. Under `-copyts` ffmpeg measures that time from the first value it happened to report
+ * (fftools/ffmpeg.c, print_report), so runs that keep input timestamps count frames instead.
+ */
+export interface Stats {
+  frame: number | null;
+  seconds: number | null;
+}
+
+/** Reads an ffmpeg stats line (`frame=  50 … time=00:00:05.00 …`); null for any other line. */
+export function parseStats(line: string): Stats | null {
+  if (!STATS_LINE.test(line)) return null;
+  const frame = FRAME.exec(line);
+  const time = TIME.exec(line);
+  return {
+    frame: frame ? Number(frame[1]) : null,
+    seconds: time ? Number(time[1]) * 3600 + Number(time[2]) * 60 + Number(time[3]) : null,
+  };
 }
 
 /** The caller's signal, plus a timer if asked; `timedOut()` tells which of them fired. */
@@ -102,10 +117,9 @@ export function runFfmpeg(job: FfmpegJob, o: RunOptions = {}): Promise<void> {
     };
     command.on('start', () => o.log?.({ tool: 'ffmpeg', event: 'start', args }));
     command.on('stderr', (line: string) => {
-      if (STATS_LINE.test(line)) {
-        const seconds = parseStatsTime(line);
-        if (seconds !== null) o.onProgress?.(seconds);
-      } else if (line.trim() !== '') {
+      const stats = parseStats(line);
+      if (stats) o.onProgress?.(stats);
+      else if (line.trim() !== '') {
         tail.push(line);
         if (tail.length > STDERR_TAIL_LINES) tail.shift();
       }

@@ -36,7 +36,10 @@ export async function stitch(o: {
     await runFfmpeg(stitchJob({ playlist: o.playlist, target: partial }), {
       signal: o.signal,
       log: o.log,
-      onProgress: o.onProgress && total > 0 ? (s) => o.onProgress?.(Math.min(1, s / total)) : undefined,
+      onProgress:
+        o.onProgress && total > 0
+          ? ({ seconds }) => seconds !== null && o.onProgress?.(Math.min(1, seconds / total))
+          : undefined,
     });
     await rename(partial, o.output);
   } finally {
