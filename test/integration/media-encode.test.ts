@@ -21,7 +21,7 @@ import {
   stitch,
   TIMELINE_BASE_OFFSET_SEC,
 } from '../../transcoder/media/index.ts';
-import { makeChunk, makeSyncChunk } from '../support/chunks.ts';
+import { makeChunk, makeResizingChunk, makeSyncChunk } from '../support/chunks.ts';
 
 const run = promisify(execFile);
 
@@ -444,6 +444,29 @@ describe('failures', () => {
     });
     await expect(pending).rejects.toThrow('job cancelled');
     expect(await readdir(join(outDir, '360p'))).toEqual([]);
+  });
+
+  it('keeps encoding a chunk whose picture size changes halfway', async () => {
+    const input = await makeResizingChunk(dir);
+    const result = await encodeChunk({
+      input,
+      outDir: join(dir, 'resized'),
+      name: 'r',
+      slot: { startSec: 0, durationSec: 2 },
+      renditions: ['360p'],
+      fps: FPS,
+    });
+    const { streams } = await ffprobeJson<{
+      streams: { width: number; height: number; nb_read_frames: string }[];
+    }>([
+      '-count_frames',
+      '-select_streams',
+      'v',
+      '-show_entries',
+      'stream=width,height,nb_read_frames',
+      result.segments['360p'] ?? '',
+    ]);
+    expect(streams[0]).toEqual({ width: 320, height: 180, nb_read_frames: '20' });
   });
 
   it('rejects with the arguments and stderr when ffmpeg fails', async () => {

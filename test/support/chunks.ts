@@ -103,6 +103,35 @@ export async function makeChunk(dir: string, o: GeneratedChunkOptions = {}): Pro
 }
 
 /**
+ * A chunk whose picture size changes halfway, as when a shared window is resized while recording:
+ * two VP8 pieces (`width`×`height`, then three quarters as wide) joined without re-encoding.
+ */
+export async function makeResizingChunk(dir: string, width = 320, height = 180): Promise<string> {
+  const pieces = [width, Math.round((width * 3) / 8) * 2].map((w, i) => ({
+    w,
+    file: join(dir, `resize-piece-${i}.webm`),
+  }));
+  for (const { w, file } of pieces) {
+    await runFfmpeg({
+      global: ['-hide_banner', '-nostdin', '-v', 'error'],
+      inputs: [{ options: ['-f', 'lavfi'], source: editorSource(w, height, 10, 1) }],
+      outputs: [
+        { options: ['-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '300k', '-f', 'webm'], target: file },
+      ],
+    });
+  }
+  const list = join(dir, 'resize-pieces.txt');
+  await writeFile(list, pieces.map((p) => `file '${p.file}'\n`).join(''));
+  const file = join(dir, 'resizing.webm');
+  await runFfmpeg({
+    global: ['-hide_banner', '-nostdin', '-v', 'error'],
+    inputs: [{ options: ['-f', 'concat', '-safe', '0'], source: list }],
+    outputs: [{ options: ['-c', 'copy', '-f', 'webm'], target: file }],
+  });
+  return file;
+}
+
+/**
  * A chunk for checking audio/video sync: grey, with a white flash and a 1 kHz beep both starting at
  * `atSec`, VP8 at 30 fps with Opus (whose pre-skip puts the audio's first timestamp before 0).
  */
