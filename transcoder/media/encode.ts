@@ -124,13 +124,10 @@ export async function encodeChunk(o: EncodeChunkOptions): Promise<EncodeChunkRes
       },
     );
     const segments = await staging.publish();
-    const published =
-      frameStaging && o.frames
-        ? await frameStaging.publish(o.frames.dir, o.frames.thumbsDir, (i) => {
-            const ms = (o.frames?.chunkStartMs ?? 0) + frameOffsetMs(i, framesFps);
-            return `${ms}.jpg`;
-          })
-        : { frames: [], thumbnails: [] };
+    const chunkStartMs = o.frames?.chunkStartMs ?? 0;
+    const published = frameStaging
+      ? await frameStaging.publish((i) => `${chunkStartMs + frameOffsetMs(i, framesFps)}.jpg`)
+      : { frames: [], thumbnails: [] };
     return { segments, timing: pick(timing), resolutions, hasAudio: probe.hasAudio, ...published };
   } finally {
     await staging.discard();
@@ -157,9 +154,6 @@ export interface EncodePlaceholderOptions {
 export async function encodePlaceholder(o: EncodePlaceholderOptions): Promise<SegmentsResult> {
   const fps = o.fps ?? DEFAULT_FPS;
   const timing = slotTiming(o.slot, fps);
-  for (const r of o.renditions) {
-    if (!o.resolutions[r]) throw new RangeError(`no resolution given for the ${r} placeholder`);
-  }
   const staging = await stageSegments(o.outDir, o.name, o.renditions, o.resolutions);
   try {
     await runFfmpeg(placeholderJob({ timing, fps, segments: staging.targets }), {
@@ -182,7 +176,7 @@ async function stageSegments(outDir: string, name: string, renditions: Rendition
   const targets: (SegmentTarget & { final: string })[] = [];
   for (const rendition of renditions) {
     const size = sizes[rendition];
-    if (!size) throw new RangeError(`no size for rendition ${rendition}`);
+    if (!size) throw new RangeError(`no resolution given for rendition ${rendition}`);
     const dir = join(outDir, rendition);
     await mkdir(dir, { recursive: true });
     targets.push({
@@ -218,11 +212,7 @@ async function stageFrames(framesDir: string, thumbsDir: string, name: string) {
   return {
     frames,
     thumbs,
-    async publish(
-      framesOut: string,
-      thumbsOut: string,
-      nameOf: (index: number) => string,
-    ): Promise<{ frames: string[]; thumbnails: string[] }> {
+    async publish(nameOf: (index: number) => string): Promise<{ frames: string[]; thumbnails: string[] }> {
       const indices = (await readdir(frames))
         .map((f) => /^(\d+)\.jpg$/.exec(f)?.[1])
         .filter((n): n is string => n !== undefined)
@@ -231,10 +221,10 @@ async function stageFrames(framesDir: string, thumbsDir: string, name: string) {
       const result = { frames: [] as string[], thumbnails: [] as string[] };
       for (const i of indices) {
         const final = nameOf(i);
-        await rename(join(frames, `${i}.jpg`), join(framesOut, final));
-        await rename(join(thumbs, `${i}.jpg`), join(thumbsOut, final));
-        result.frames.push(join(framesOut, final));
-        result.thumbnails.push(join(thumbsOut, final));
+        await rename(join(frames, `${i}.jpg`), join(framesDir, final));
+        await rename(join(thumbs, `${i}.jpg`), join(thumbsDir, final));
+        result.frames.push(join(framesDir, final));
+        result.thumbnails.push(join(thumbsDir, final));
       }
       return result;
     },

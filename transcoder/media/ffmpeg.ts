@@ -107,7 +107,11 @@ export function runFfmpeg(job: FfmpegJob, o: RunOptions = {}): Promise<void> {
         command.outputOptions(...opts),
       );
     });
-    const onAbort = () => command.kill('SIGKILL');
+    // fluent-ffmpeg spawns only after its capability checks; an abort before that kills on start.
+    let spawned = false;
+    const onAbort = () => {
+      if (spawned) command.kill('SIGKILL');
+    };
     const finish = (error?: Error) => {
       signal?.removeEventListener('abort', onAbort);
       const elapsedMs = Math.round(performance.now() - started);
@@ -115,7 +119,11 @@ export function runFfmpeg(job: FfmpegJob, o: RunOptions = {}): Promise<void> {
       if (error) reject(error);
       else resolve();
     };
-    command.on('start', () => o.log?.({ tool: 'ffmpeg', event: 'start', args }));
+    command.on('start', () => {
+      spawned = true;
+      o.log?.({ tool: 'ffmpeg', event: 'start', args });
+      if (signal?.aborted) command.kill('SIGKILL');
+    });
     command.on('stderr', (line: string) => {
       const stats = parseStats(line);
       if (stats) o.onProgress?.(stats);
