@@ -16,9 +16,10 @@ export interface Slot {
 
 /**
  * Frame rate of every segment. The issue asks for chunk processing at ≥ 8× realtime on two cores for
- * three renditions and frames of a 1080p screen recording; `notes/ffmpeg.md` measured 9.85× at 10 fps
- * against 7.2× at 15 fps, two chunks at a time. A screen recording averages about 7 fps of real
- * changes, so little is lost.
+ * three renditions and frames of a 1080p screen recording. Measured with `encodeChunk` on a 5 s 1080p
+ * screen-like VFR chunk (8 fps of changes), two cores: 1.06 CPU-s a chunk at 10 fps, 9.8× realtime two
+ * chunks at a time (6.7× one at a time); 15 fps costs 45 % more CPU, below the target. A screen
+ * recording averages about 7 fps of real changes (`notes/ffmpeg.md`), so little is lost.
  */
 export const DEFAULT_FPS = 10;
 
