@@ -361,7 +361,8 @@ export function chunkEncodeJob(plan: ChunkEncodePlan): FfmpegJob {
   }
   return {
     // The chunk's own timestamps, unshifted: ffmpeg otherwise moves every stream by the earliest start,
-    // and an Opus track starting before 0 (its pre-skip) would put the audio that much late.
+    // and an Opus track starting before 0 (its pre-skip) would put the audio that much late. A recorder
+    // restarted per chunk starts each chunk's clock at 0, which this relies on.
     global: [...COMMON_GLOBAL, '-copyts', '-filter_complex', graph.join(';')],
     // A source whose size changes mid-chunk (a shared window resized) would otherwise rebuild the whole
     // graph, restarting fps/tpad/trim; the scalers adapt to new sizes on their own (vf_scale.c).
