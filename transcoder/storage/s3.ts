@@ -9,15 +9,20 @@ import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
+import { mapLimit } from './parallel.ts';
 
 /** An object as a listing shows it. */
 export interface StoredObject {
@@ -85,6 +90,60 @@ function isStatus(error: unknown, ...statuses: number[]): boolean {
 
 // S3 DeleteObjects takes at most 1000 keys per request.
 const DELETE_BATCH = 1000;
+/**
+ * Files above this go up in parts of this size: a stitched recording of a long session is hundreds of
+ * megabytes, which one PUT can carry on S3 (up to 5 GB) but which a retry would resend whole, and which
+ * local emulators refuse (fauxqs accepts 11 MiB per request). S3 parts must be at least 5 MiB.
+ */
+const PART_BYTES = 8 * 1024 * 1024;
+const PART_PARALLELISM = 4;
+
+/** Uploads a large file in parts; an upload that fails is aborted so no parts are left billed. */
+async function uploadInParts(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  file: string,
+  size: number,
+  signal?: AbortSignal,
+) {
+  const { UploadId } = await client.send(
+    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: CONTENT_TYPES[extname(key)] }),
+    { abortSignal: signal },
+  );
+  try {
+    const offsets = Array.from({ length: Math.ceil(size / PART_BYTES) }, (_, i) => i * PART_BYTES);
+    const parts = await mapLimit(offsets, PART_PARALLELISM, async (offset, i) => {
+      const length = Math.min(PART_BYTES, size - offset);
+      const { ETag } = await client.send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          PartNumber: i + 1,
+          Body: createReadStream(file, { start: offset, end: offset + length - 1 }),
+          ContentLength: length,
+        }),
+        { abortSignal: signal },
+      );
+      return { ETag, PartNumber: i + 1 };
+    });
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+      { abortSignal: signal },
+    );
+  } catch (error) {
+    await client
+      .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }))
+      .catch(() => {});
+    throw error;
+  }
+}
 
 /** The bucket's operations over a client. */
 export function createStorage(client: S3Client, bucket: string): Storage {
@@ -157,6 +216,7 @@ export function createStorage(client: S3Client, bucket: string): Storage {
     },
     async upload(key, file, signal) {
       const { size } = await stat(file);
+      if (size > PART_BYTES) return uploadInParts(client, bucket, key, file, size, signal);
       await client.send(
         new PutObjectCommand({
           Bucket: bucket,
