@@ -4,9 +4,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { ConfigError, loadConfig } from './config.ts';
-import { startHealthServer } from './consumer/health.ts';
+import { type HealthServer, startHealthServer } from './consumer/health.ts';
 import { createJsonLogger } from './consumer/log.ts';
 import { createJobConsumer, createSqsClient } from './consumer/pool.ts';
+import { describeError } from './jobs/context.ts';
 import { runJob } from './jobs/index.ts';
 import { createReporter } from './report.ts';
 import { createS3Client, createStorage } from './storage/s3.ts';
@@ -50,9 +51,15 @@ const consumer = createJobConsumer({
       logFields: { messageId: delivery.messageId, attempt: delivery.attempt },
     }),
 });
-const health = await startHealthServer(config.healthPort, consumer.status);
-log.info('health endpoint listening', { port: health.port });
-await consumer.start();
+let health: HealthServer;
+try {
+  health = await startHealthServer(config.healthPort, consumer.status);
+  log.info('health endpoint listening', { port: health.port });
+  await consumer.start();
+} catch (error) {
+  log.error('cannot start', { error: describeError(error) });
+  process.exit(1);
+}
 
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals) {

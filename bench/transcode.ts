@@ -1,0 +1,521 @@
+/**
+ * `npm run bench:transcode` — the transcoder's throughput and footprint, in one run:
+ *
+ * 1. A 10-minute 1080p screen-like VFR session (120 VP8 chunks of 5 s, generated once into
+ *    `.local/bench/transcode/`) goes through `node transcoder/main.ts` as 120 chunk jobs on a local
+ *    S3 + SQS (fauxqs, in this process), CONCURRENCY 2: realtime factor of chunk processing (3 renditions,
+ *    frames and thumbnails, uploads, index and live playlists included).
+ * 2. The same input through one plain ffmpeg one-pass ladder (`notes/ffmpeg.md`'s recipe): the reference.
+ * 3. Finalize of the processed 10-minute session, and of a 60-minute one synthesized from it (its segments
+ *    reused, re-timestamped into place, with index entries): time until the playlists are written, then
+ *    until storyboard and stitched MP4 are done.
+ * Peak RSS is sampled from /proc every 100 ms over the transcoder's whole process tree (Node and its ffmpeg
+ * children), per phase, so finalize at 10 and 60 minutes shows whether memory grows with session length.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import type { ChunkJob, FinalizeJob } from '../contracts/jobs.ts';
+import { formatChunkName, RENDITIONS, rawPrefix } from '../contracts/storage.ts';
+import { makeChunk } from '../test/support/chunks.ts';
+import { ChunkEntry } from '../transcoder/jobs/records.ts';
+import { assetKeys, chunkStem } from '../transcoder/storage/layout.ts';
+import { mapLimit } from '../transcoder/storage/parallel.ts';
+import { createStorage } from '../transcoder/storage/s3.ts';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+const CACHE = join(ROOT, '.local/bench/transcode');
+const TENANT = '6c5b4a39-2817-4f6e-9d5c-4b3a29181706';
+const SHORT = '10101010-1010-4010-8010-101010101010';
+const LONG = '60606060-6060-4060-8060-606060606060';
+const T0 = 1_764_158_400_000;
+const CHUNKS = 120;
+const CHUNK_MS = 5000;
+const CYCLES = 6;
+const MB = 1024 * 1024;
+
+interface GeneratedChunk {
+  seq: number;
+  startMs: number;
+  durationMs: number;
+  file: string;
+}
+
+/** A seeded generator, so the cached session and the synthesized one never change between runs. */
+function seeded(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 16_807) % 2_147_483_647;
+    return state / 2_147_483_647;
+  };
+}
+
+/** The 10-minute session: chunks start 13–46 ms after the previous one ends, and end idle 0–1.2 s early. */
+async function generateSession(): Promise<GeneratedChunk[]> {
+  const dir = join(CACHE, 'session-10min');
+  await mkdir(dir, { recursive: true });
+  const random = seeded(7);
+  let startMs = T0;
+  const plan = Array.from({ length: CHUNKS }, (_, seq) => {
+    const chunk = { seq, startMs, durationMs: CHUNK_MS, contentSec: 3.8 + random() * 1.2 };
+    startMs += CHUNK_MS + 13 + Math.floor(random() * 34);
+    return chunk;
+  });
+  const missing = plan.filter((c) => !existsSync(join(dir, `${c.seq}.webm`)));
+  if (missing.length > 0)
+    console.error(`generating ${missing.length} chunks of 1080p VFR VP8 into ${dir} (once)…`);
+  await mapLimit(missing, 2, (c) =>
+    makeChunk(dir, {
+      name: `${c.seq}.webm`,
+      codec: 'vp8',
+      width: 1920,
+      height: 1080,
+      durationSec: c.durationMs / 1000,
+      contentSec: c.contentSec,
+      fps: 15,
+      vfr: true,
+    }),
+  );
+  return plan.map((c) => ({
+    seq: c.seq,
+    startMs: c.startMs,
+    durationMs: c.durationMs,
+    file: join(dir, `${c.seq}.webm`),
+  }));
+}
+
+interface Footprint {
+  /** The Node process. */
+  self: number;
+  /** The largest single child (an ffmpeg run). */
+  child: number;
+  /** Node and all its children at once. */
+  tree: number;
+}
+
+/** Resident memory of a process, of its largest descendant and of all of them together, from /proc. */
+function treeRss(root: number): Footprint {
+  const parent = new Map<number, number>();
+  const rss = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the parenthesised command: state, ppid, … rss is the 22nd of them (proc(5)).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(entry), Number(fields[1]));
+      rss.set(Number(entry), Number(fields[21]) * 4096);
+    } catch {
+      // The process ended while the table was read.
+    }
+  }
+  const inTree = (pid: number): boolean => pid === root || (parent.has(pid) && inTree(parent.get(pid) ?? 0));
+  let tree = 0;
+  let child = 0;
+  for (const [pid, bytes] of rss) {
+    if (!inTree(pid)) continue;
+    tree += bytes;
+    if (pid !== root) child = Math.max(child, bytes);
+  }
+  return { self: rss.get(root) ?? 0, child, tree };
+}
+
+/** The largest footprint seen between `start()` and `stop()`. */
+function rssSampler(pid: number) {
+  let peak: Footprint = { self: 0, child: 0, tree: 0 };
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start() {
+      peak = { self: 0, child: 0, tree: 0 };
+      timer = setInterval(() => {
+        const now = treeRss(pid);
+        peak = {
+          self: Math.max(peak.self, now.self),
+          child: Math.max(peak.child, now.child),
+          tree: Math.max(peak.tree, now.tree),
+        };
+      }, 100);
+    },
+    stop() {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+type LogLine = Record<string, unknown> & { msg: string; time: string };
+
+async function main() {
+  const chunks = await generateSession();
+  const runDir = await mkdtemp(join(CACHE, 'run-'));
+  const fauxqs = await startFauxqs({ port: 0, logger: false, s3StorageDir: join(runDir, 's3') });
+  const status = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(204).end());
+  });
+  await new Promise<void>((resolve) => status.listen(0, '127.0.0.1', resolve));
+  let transcoder: ChildProcess | undefined;
+  try {
+    fauxqs.createBucket('recordings');
+    const jobsQueue = fauxqs.createQueue('jobs', { attributes: { VisibilityTimeout: '120' } });
+    const eventsQueue = fauxqs.createQueue('events');
+    const endpoint = `http://127.0.0.1:${fauxqs.port}`;
+    const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+    const s3 = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
+    const sqs = new SQSClient({ region: 'us-east-1', endpoint, credentials });
+    const storage = createStorage(s3, 'recordings');
+    const put = (key: string, body: Buffer | string) =>
+      s3.send(new PutObjectCommand({ Bucket: 'recordings', Key: key, Body: body }));
+
+    const child = spawn(process.execPath, ['transcoder/main.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'bench',
+        AWS_SECRET_ACCESS_KEY: 'bench',
+        S3_ENDPOINT: endpoint,
+        S3_BUCKET: 'recordings',
+        SQS_ENDPOINT: endpoint,
+        JOBS_QUEUE_URL: jobsQueue.queueUrl,
+        EVENTS_QUEUE_URL: eventsQueue.queueUrl,
+        IES_API_BASE: `http://127.0.0.1:${(status.address() as AddressInfo).port}`,
+        INTERNAL_TOKEN: 'b'.repeat(32),
+        CONCURRENCY: '2',
+        HEALTH_PORT: '0',
+        WORK_DIR: join(runDir, 'work'),
+        SHUTDOWN_DEADLINE_SECONDS: '2',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    transcoder = child;
+    const logs: LogLine[] = [];
+    let wake = () => {};
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      logs.push(JSON.parse(line));
+      wake();
+    });
+    const waitFor = async (what: string, done: () => boolean) => {
+      while (!done()) {
+        const failure = logs.find((line) => line.msg === 'job failed');
+        if (failure) throw new Error(`${what}: a job failed: ${failure.error}`);
+        if (child.exitCode !== null) throw new Error(`${what}: the transcoder exited`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 1000);
+        });
+      }
+    };
+    await waitFor('start', () => logs.some((line) => line.msg === 'polling the jobs queue'));
+    const sampler = rssSampler(child.pid ?? 0);
+
+    // 1. Chunk processing.
+    const rawOf = (session: string, c: Omit<GeneratedChunk, 'file'>) =>
+      `${rawPrefix(TENANT, session, 'screenshare')}${formatChunkName({ ...c, ext: 'webm' })}`;
+    await mapLimit(chunks, 8, async (c) => put(rawOf(SHORT, c), await readFile(c.file)));
+    const jobs: ChunkJob[] = chunks.map((c) => ({
+      version: 1,
+      type: 'chunk',
+      tenant_uuid: TENANT,
+      session_uuid: SHORT,
+      requested_at: new Date().toISOString(),
+      asset: 'screenshare',
+      key: rawOf(SHORT, c),
+      seq: c.seq,
+      start_ms: c.startMs,
+      duration_ms: c.durationMs,
+      ext: 'webm',
+    }));
+    const last = chunks.at(-1) as GeneratedChunk;
+    const sessionSec = (last.startMs + last.durationMs - T0) / 1000;
+    console.error(
+      `processing ${CHUNKS} chunks (${sessionSec.toFixed(1)} s of 1080p) through the transcoder…`,
+    );
+    sampler.start();
+    const chunkStart = performance.now();
+    for (let i = 0; i < jobs.length; i += 10) {
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: jobsQueue.queueUrl,
+          Entries: jobs
+            .slice(i, i + 10)
+            .map((job, j) => ({ Id: String(j), MessageBody: JSON.stringify(job) })),
+        }),
+      );
+    }
+    const doneChunks = () =>
+      logs.filter((line) => line.msg === 'job done' && line.jobType === 'chunk').length;
+    await waitFor('chunk processing', () => doneChunks() === CHUNKS);
+    const chunkSec = (performance.now() - chunkStart) / 1000;
+    const chunkRss = sampler.stop();
+
+    // 3. Finalize: the 10-minute session as processed, then a 60-minute one built from it.
+    const finalize = async (session: string) => {
+      const job: FinalizeJob = {
+        version: 1,
+        type: 'finalize',
+        tenant_uuid: TENANT,
+        session_uuid: session,
+        requested_at: new Date().toISOString(),
+        reprocess: false,
+      };
+      sampler.start();
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: jobsQueue.queueUrl, MessageBody: JSON.stringify(job) }),
+      );
+      const mine = (msg: string) => logs.find((line) => line.msg === msg && line.sessionId === session);
+      await waitFor(`finalize ${session}`, () => mine('session ready') !== undefined);
+      const rss = sampler.stop();
+      const at = (msg: string) => Date.parse(mine(msg)?.time ?? '');
+      return {
+        playlistsSec: Number(mine('playlists ready')?.elapsedMs) / 1000,
+        storyboardSec: (at('storyboard written') - at('playlists ready')) / 1000,
+        stitchSec: (at('stitched video written') - at('storyboard written')) / 1000,
+        totalSec: Number(mine('session ready')?.elapsedMs) / 1000,
+        rss,
+      };
+    };
+    console.error('finalizing the 10-minute session…');
+    const short = await finalize(SHORT);
+
+    console.error(`synthesizing a ${CYCLES * 10}-minute processed session from it…`);
+    await synthesizeLong({ storage, put, runDir, sessionSec });
+    console.error(`finalizing the ${CYCLES * 10}-minute session…`);
+    const long = await finalize(LONG);
+
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    transcoder = undefined;
+
+    // 2. The reference, alone on the machine.
+    console.error('running the one-pass ffmpeg ladder on the same input…');
+    const reference = await referenceLadder(chunks, runDir);
+
+    const mb = (bytes: number) => `${Math.round(bytes / MB)} MB`;
+    const rows: [string, string, string][] = [
+      [
+        `chunk processing: ${CHUNKS} × 5 s 1080p VFR, 3 renditions + frames, 2 at a time`,
+        `${(sessionSec / chunkSec).toFixed(1)}× realtime (${sessionSec.toFixed(0)} s in ${chunkSec.toFixed(1)} s)`,
+        '≥ 8×',
+      ],
+      [
+        'reference: one plain ffmpeg one-pass ladder (notes/ffmpeg.md)',
+        `${(sessionSec / reference.seconds).toFixed(1)}× realtime (${reference.seconds.toFixed(1)} s), peak RSS ${mb(reference.rss)}`,
+        '—',
+      ],
+      [
+        'peak RSS during chunk processing: Node + 2 ffmpeg at once (Node; largest ffmpeg)',
+        `${mb(chunkRss.tree)} (${mb(chunkRss.self)}; ${mb(chunkRss.child)})`,
+        '≤ 400 MB',
+      ],
+      ['finalize 10 min: playlists ready', `${short.playlistsSec.toFixed(2)} s`, ''],
+      [
+        'finalize 10 min: segments fetched + storyboard, then stitched MP4 + upload',
+        `${short.storyboardSec.toFixed(1)} s + ${short.stitchSec.toFixed(1)} s (all done ${short.totalSec.toFixed(1)} s)`,
+        '',
+      ],
+      [
+        `finalize ${CYCLES * 10} min (already processed): playlists ready`,
+        `${long.playlistsSec.toFixed(2)} s`,
+        '≤ 5 s',
+      ],
+      [
+        `finalize ${CYCLES * 10} min: segments fetched + storyboard, then stitched MP4 + upload`,
+        `${long.storyboardSec.toFixed(1)} s + ${long.stitchSec.toFixed(1)} s (all done ${long.totalSec.toFixed(1)} s)`,
+        'reported',
+      ],
+      [
+        `peak RSS finalize 10 min → ${CYCLES * 10} min: Node + ffmpeg (Node; largest ffmpeg)`,
+        `${mb(short.rss.tree)} → ${mb(long.rss.tree)} (${mb(short.rss.self)} → ${mb(long.rss.self)}; ${mb(short.rss.child)} → ${mb(long.rss.child)})`,
+        '≤ 400 MB, flat',
+      ],
+    ];
+    const load = loadavg().map((l) => l.toFixed(2));
+    console.log(
+      `\ntranscoder benchmark — ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model}`,
+    );
+    console.log(`load average at the end: ${load.join(' ')} (other work on the machine skews the numbers)\n`);
+    console.log('| measure | result | target |\n|---|---|---|');
+    for (const [measure, result, target] of rows) console.log(`| ${measure} | ${result} | ${target} |`);
+  } finally {
+    if (transcoder && transcoder.exitCode === null) transcoder.kill('SIGKILL');
+    await fauxqs.stop();
+    status.close();
+    await rm(runDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A processed 60-minute session: the 10-minute session's chunks repeated six times, one cycle after the
+ * other on the frame grid, each with its index entry and its segments re-timestamped into place (cached
+ * under `.local/bench/transcode/long-segments/`). Raw chunks are listed only, so they are empty objects.
+ */
+async function synthesizeLong(o: {
+  storage: ReturnType<typeof createStorage>;
+  put: (key: string, body: Buffer | string) => Promise<unknown>;
+  runDir: string;
+  sessionSec: number;
+}) {
+  const from = assetKeys({ tenant: TENANT, session: SHORT, asset: 'screenshare' });
+  const to = assetKeys({ tenant: TENANT, session: LONG, asset: 'screenshare' });
+  const profile = await o.storage.getText(from.profile);
+  if (!profile) throw new Error('the 10-minute session has no profile');
+  await o.put(to.profile, profile);
+  const entries = await mapLimit(
+    (await o.storage.list(from.chunkEntries)).map((object) => object.key),
+    16,
+    async (key) => ChunkEntry.parse(JSON.parse((await o.storage.getText(key)) ?? '')),
+  );
+  const { fps } = JSON.parse(profile) as { fps: number };
+  // Whole tenths of a second, so every cycle lands on the frame grid.
+  const cycleMs = Math.ceil((o.sessionSec * 1000 + 30) / 100) * 100;
+  const segmentsDir = join(CACHE, 'long-segments');
+  const sourceDir = join(o.runDir, 'short-segments');
+  await mapLimit(entries, 2, async (entry) => {
+    const name = chunkStem(entry.key.slice(from.raw.length));
+    for (const rendition of RENDITIONS) {
+      await mkdir(join(sourceDir, rendition), { recursive: true });
+      await mkdir(join(segmentsDir, rendition), { recursive: true });
+      await o.storage.download(from.segment(rendition, name), join(sourceDir, rendition, `${name}.ts`));
+    }
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      const startMs = entry.start_ms + cycle * cycleMs;
+      const seq = entry.seq + cycle * CHUNKS;
+      const fileName = formatChunkName({ seq, startMs, durationMs: entry.duration_ms, ext: 'webm' });
+      for (const rendition of RENDITIONS) {
+        const target = join(segmentsDir, rendition, `${chunkStem(fileName)}.ts`);
+        if (!existsSync(target)) {
+          await run('ffmpeg', [
+            '-v',
+            'error',
+            '-copyts',
+            '-i',
+            join(sourceDir, rendition, `${name}.ts`),
+            '-map',
+            '0',
+            '-c',
+            'copy',
+            '-output_ts_offset',
+            String((cycle * cycleMs) / 1000),
+            '-mpegts_copyts',
+            '1',
+            '-mpegts_flags',
+            '+initial_discontinuity',
+            '-f',
+            'mpegts',
+            '-y',
+            target,
+          ]);
+        }
+        await o.put(to.segment(rendition, chunkStem(fileName)), await readFile(target));
+      }
+      const shifted: ChunkEntry = {
+        ...entry,
+        key: `${to.raw}${fileName}`,
+        seq,
+        start_ms: startMs,
+        span: { start: entry.span.start + (cycle * cycleMs * fps) / 1000, frames: entry.span.frames },
+        frame_keys: [],
+        thumbnail_keys: [],
+      };
+      await o.put(shifted.key, 'x');
+      await o.put(to.chunkEntry(fileName), JSON.stringify(shifted));
+    }
+  });
+}
+
+/** The notes' one-pass ladder on the session joined into one file (joined once, not timed). */
+async function referenceLadder(chunks: GeneratedChunk[], runDir: string) {
+  const input = join(CACHE, 'session-10min.webm');
+  if (!existsSync(input)) {
+    const list = join(runDir, 'concat.txt');
+    // A duration per file from the recorded starts, so the joined file keeps the session's timeline.
+    await writeFile(
+      list,
+      chunks
+        .map((c, i) => {
+          const next = chunks[i + 1];
+          return `file '${c.file}'\nduration ${((next ? next.startMs : c.startMs + c.durationMs) - c.startMs) / 1000}\n`;
+        })
+        .join(''),
+    );
+    await run('ffmpeg', ['-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-y', input]);
+  }
+  const out = join(runDir, 'reference');
+  await mkdir(out, { recursive: true });
+  const started = performance.now();
+  const { stderr } = await run('/usr/bin/time', [
+    '-f',
+    'peak-rss-kb=%M',
+    'ffmpeg',
+    '-v',
+    'error',
+    '-i',
+    input,
+    '-fps_mode',
+    'vfr',
+    '-filter_complex',
+    '[0:v]split=3[a][b][c];[a]scale=-2:360[v360];[b]scale=-2:480[v480];[c]scale=-2:720[v720]',
+    '-map',
+    '[v360]',
+    '-map',
+    '[v480]',
+    '-map',
+    '[v720]',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '23',
+    '-maxrate:v:0',
+    '800k',
+    '-bufsize:v:0',
+    '1600k',
+    '-maxrate:v:1',
+    '1400k',
+    '-bufsize:v:1',
+    '2800k',
+    '-maxrate:v:2',
+    '2800k',
+    '-bufsize:v:2',
+    '5600k',
+    '-force_key_frames',
+    'expr:gte(t,n_forced*6)',
+    '-sc_threshold',
+    '0',
+    '-f',
+    'hls',
+    '-hls_time',
+    '6',
+    '-hls_playlist_type',
+    'vod',
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_flags',
+    'independent_segments',
+    '-master_pl_name',
+    'master.m3u8',
+    '-var_stream_map',
+    'v:0,name:360p v:1,name:480p v:2,name:720p',
+    '-hls_segment_filename',
+    join(out, '%v/seg_%03d.m4s'),
+    join(out, '%v/index.m3u8'),
+  ]);
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, rss: Number(/peak-rss-kb=(\d+)/.exec(stderr)?.[1] ?? 0) * 1024 };
+}
+
+await main();
