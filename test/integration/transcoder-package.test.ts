@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -20,7 +20,7 @@ import { createJsonLogger } from '../../transcoder/consumer/log.ts';
 import { runJob } from '../../transcoder/jobs/index.ts';
 import { createReporter } from '../../transcoder/report.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
-import { makeChunk, makeUndecodableChunk } from '../support/chunks.ts';
+import { makeChunk, makeUndecodableChunk, recordMediaRecorderChunks } from '../support/chunks.ts';
 
 const run = promisify(execFile);
 const TENANT = '3f1c2b4a-8d7e-4f60-9a1b-2c3d4e5f6a7b';
@@ -397,6 +397,40 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
         .map((o) => o.key.slice(sessionPrefix(TENANT, s).length))
         .filter((k) => !k.includes('/playlist_cache/live_'));
     expect(await keys(alone)).toEqual(await keys(session));
+  });
+});
+
+describe('a real MediaRecorder recording from Chromium', () => {
+  it('packages without an error and lasts its wall-clock timeline', async () => {
+    const session = '4e4e4e4e-4e4e-4e4e-8e4e-4e4e4e4e4e4e';
+    const dir = join(work, 'recorded');
+    await mkdir(dir);
+    const recorded = await recordMediaRecorderChunks(dir, { chunks: 3, chunkMs: 2000, audio: true });
+    for (const chunk of recorded) {
+      const key = `${rawPrefix(TENANT, session, 'screenshare')}${basename(chunk.file)}`;
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'recordings', Key: key, Body: await readFile(chunk.file) }),
+      );
+    }
+    await runOnce(finalizeJob(session));
+    const local = join(work, 'recorded-package');
+    await downloadTree(`${sessionPrefix(TENANT, session)}screenshare/processed/hls_playlist/`, local);
+    const { stdout, stderr } = await run('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      join(local, 'master.m3u8'),
+      '-f',
+      'null',
+      '-',
+    ]);
+    expect(stdout + stderr).toBe('');
+    const first = recorded[0];
+    const last = recorded.at(-1);
+    if (!first || !last) throw new Error('nothing recorded');
+    const timelineSec = (last.startMs + last.durationMs - first.startMs) / 1000;
+    const { format } = await probe(join(local, 'index_360p.m3u8'), 'format=duration');
+    expect(Math.abs(Number(format.duration) - timelineSec)).toBeLessThanOrEqual(FRAME_SEC);
   });
 });
 
