@@ -18,15 +18,48 @@ export const ErrorEnvelope = z
   })
   .openapi('Error');
 
-const SessionId = z.uuid().openapi({ example: '5f0c9a4e-8d1b-4c2a-9e3f-7a6b5c4d3e2f' });
+/** Session ids compare in lower case, however a client spells the hex digits. */
+const SessionId = z
+  .uuid()
+  .overwrite((id) => id.toLowerCase())
+  .openapi({ example: '5f0c9a4e-8d1b-4c2a-9e3f-7a6b5c4d3e2f' });
+
+/** MySQL cannot store a lone UTF-16 surrogate: it would be replaced or refused, so it is refused here. */
+const wellFormed = (text: string) => text.isWellFormed();
+const WELL_FORMED = 'must be well-formed Unicode (no lone surrogates)';
+
+/** Compared byte for byte (migration 0003), so no trimming or case folding happens behind the client's back. */
 const UniqueIdentifier = z
   .string()
   .min(1)
   .max(255)
+  .regex(/^\S(?:[\s\S]*\S)?$/, 'must not start or end with white space')
+  .refine(wellFormed, WELL_FORMED)
   .openapi({ description: 'Unique per tenant, e.g. the attempt id', example: 'attempt-8812731' });
 
-/** A JSON object of the tenant's own (ip, agent, location, product ids…). */
-const Metadata = z.record(z.string(), z.unknown());
+/** Nesting MySQL's JSON columns accept with room to spare (MySQL stops at 100 levels, MariaDB earlier). */
+const MAX_JSON_DEPTH = 32;
+
+/** Why a JSON value cannot be stored as given, or null when it can. */
+function jsonProblem(value: unknown, depth = 1): string | null {
+  if (typeof value === 'string') return wellFormed(value) ? null : WELL_FORMED;
+  if (value === null || typeof value !== 'object') return null;
+  if (depth > MAX_JSON_DEPTH) return `must nest at most ${MAX_JSON_DEPTH} levels deep`;
+  for (const [key, item] of Object.entries(value)) {
+    const problem = (wellFormed(key) ? null : WELL_FORMED) ?? jsonProblem(item, depth + 1);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+/** A JSON object of the caller's own that the database will store as sent. */
+const JsonObject = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const problem = jsonProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** The tenant's own metadata (product ids, agent, location…). */
+const Metadata = JsonObject;
 
 export const CreateSessionBody = z
   .strictObject({ unique_identifier: UniqueIdentifier, session_metadata: Metadata.default({}) })
@@ -130,7 +163,7 @@ export const CreateTenantBody = z
   .strictObject({
     slug: Slug,
     name: z.string().min(1).max(255),
-    config: z.record(z.string(), z.unknown()).default({}),
+    config: JsonObject.default({}),
     api_key: IssueApiKeyBody.optional().openapi({ description: 'Options of the first API key' }),
   })
   .openapi('CreateTenant');
@@ -139,7 +172,7 @@ export const UpdateTenantBody = z
   .strictObject({
     name: z.string().min(1).max(255).optional(),
     status: z.enum(TENANT_STATUSES).optional(),
-    config: z.record(z.string(), z.unknown()).optional(),
+    config: JsonObject.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, 'nothing to update')
   .openapi('UpdateTenant');
@@ -177,25 +210,33 @@ export const Health = z
   .object({ status: z.enum(['ok', 'degraded']), database: z.enum(['ok', 'unreachable']) })
   .openapi('Health');
 
-/** One clock-sync exchange; the browser sends back the previous exchange's stamps so the server keeps the sample. */
+/** A browser timestamp: finite and before the year 2286, so offsets stay finite. */
+const BrowserMs = z.number().nonnegative().max(1e13);
+
+/**
+ * One clock-sync exchange. The browser sends back the previous exchange's stamps with the server's receipt
+ * for them, so the server keeps only samples whose server time it really stamped.
+ */
 export const ClockExchangeBody = z
   .strictObject({
-    t0: z
-      .number()
-      .nonnegative()
-      .openapi({ description: 'Browser monotonic time at send (timeOrigin + now), ms' }),
+    t0: BrowserMs.openapi({ description: 'Browser monotonic time at send (timeOrigin + now), ms' }),
     previous: z
       .strictObject({
-        t0: z.number().nonnegative(),
-        server_ms: z.number().nonnegative(),
-        t3: z.number().nonnegative(),
+        t0: BrowserMs,
+        server_ms: BrowserMs,
+        t3: BrowserMs,
+        receipt: z.string().min(1).max(100),
       })
       .refine((p) => p.t3 >= p.t0, 't3 must not precede t0')
       .optional(),
   })
   .openapi('ClockExchange');
 export const ClockExchangeResponse = z
-  .object({ t0: z.number(), server_ms: z.number() })
+  .object({
+    t0: z.number(),
+    server_ms: z.number(),
+    receipt: z.string().openapi({ description: 'Send back with this exchange as `previous`' }),
+  })
   .openapi('ClockExchangeReply');
 export const ClockReport = z
   .object({

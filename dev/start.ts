@@ -24,8 +24,22 @@ async function apiPort(): Promise<number | undefined> {
   }
 }
 
+// Installed before anything starts: a Ctrl-C during start-up exits through process.exit, whose 'exit'
+// handlers stop the services already started (wrangler runs in a process group of its own).
+let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    console.error('Stopping…');
+    await stack?.stop();
+    process.exit(0);
+  });
+}
+
 ensureSystemPackages(['mariadb-server', 'ffmpeg']);
-const stack = await startStack({
+stack = await startStack({
   dir: '.local',
   reset: values.reset,
   ports: { api: await apiPort() },
@@ -47,14 +61,3 @@ Integrity Events Service is running.
 Connection details: .local/stack.json. Ctrl-C stops everything.
 Try: curl -s -X POST ${info.apiBase}/session -H 'X-API-TOKEN: ${info.tenant.apiKey}' -H 'Content-Type: application/json' -d '{"unique_identifier":"attempt-1","session_metadata":{}}'
 `);
-
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    console.error('Stopping…');
-    await stack.stop();
-    process.exit(0);
-  });
-}

@@ -2,15 +2,14 @@
  * The API application: cross-cutting middleware, the route groups under `/ies/api/v2`, the OpenAPI
  * document and the one error handler.
  */
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { requestId } from 'hono/request-id';
 import { API_PREFIX } from '../contracts/api.ts';
 import { databaseClient } from './db/client.ts';
 import { configFrom } from './env.ts';
 import { renderDocsPage } from './http/docs-page.ts';
 import { ApiError, errorResponse } from './http/errors.ts';
-import type { AppEnv } from './http/router.ts';
+import { type AppEnv, errorResponses } from './http/router.ts';
 import admin from './routes/admin.ts';
 import clock from './routes/clock.ts';
 import health from './routes/health.ts';
@@ -23,7 +22,13 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 const app = new OpenAPIHono<AppEnv>();
 
-app.use('*', requestId({ headerName: 'X-Request-Id' }));
+// Made here, never taken from the client: a chosen id could collide with another request's in the logs.
+app.use('*', async (c, next) => {
+  const id = crypto.randomUUID();
+  c.set('requestId', id);
+  c.header('X-Request-Id', id);
+  await next();
+});
 app.use(
   `${API_PREFIX}/*`,
   bodyLimit({
@@ -58,6 +63,24 @@ app.openAPIRegistry.registerComponent('securitySchemes', 'CandidateToken', {
 });
 app.openAPIRegistry.registerComponent('securitySchemes', 'AdminToken', { type: 'http', scheme: 'bearer' });
 app.openAPIRegistry.registerComponent('securitySchemes', 'InternalToken', { type: 'http', scheme: 'bearer' });
+
+// A plain Hono route (its path spans several segments), so it is described here by hand.
+app.openAPIRegistry.registerPath({
+  method: 'get',
+  path: `${API_PREFIX}/playback/{token}/{path}`,
+  summary: 'A processed object of the session (playlist, segment, storyboard, stitched video)',
+  description: '`path` is `<asset>/processed/…` and may contain slashes; the URL comes from GET /session.',
+  request: {
+    params: z.object({
+      token: z.string().openapi({ description: 'Playback token' }),
+      path: z.string().openapi({ example: 'screenshare/processed/hls_playlist/master.m3u8' }),
+    }),
+  },
+  responses: {
+    200: { description: 'The object (Range requests give 206 or 416)' },
+    ...errorResponses(401, 404, 503),
+  },
+});
 
 const OPENAPI_INFO = {
   openapi: '3.1.0',

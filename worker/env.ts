@@ -2,6 +2,7 @@
  * The Worker's configuration: wrangler `vars`, secrets and bindings, parsed once per isolate with zod so a
  * missing or malformed variable fails loudly with its name instead of surfacing as a wrong request later.
  */
+import { AwsClient } from 'aws4fetch';
 import { z } from 'zod';
 import type { SessionClock } from './clock/session-clock.ts';
 
@@ -69,4 +70,21 @@ export function s3Endpoint(config: Config): string {
 export function s3UploadUrl(config: Config): string {
   if (config.S3_UPLOAD_URL) return `${config.S3_UPLOAD_URL.replace(/\/$/, '')}/${config.S3_BUCKET}`;
   return s3Endpoint(config);
+}
+
+const awsClients = new WeakMap<Config, Record<string, AwsClient>>();
+
+/** One SigV4 client per service and configuration, for S3 reads and SQS sends. */
+export function awsClient(config: Config, service: 's3' | 'sqs'): AwsClient {
+  const clients = awsClients.get(config) ?? {};
+  awsClients.set(config, clients);
+  clients[service] ??= new AwsClient({
+    accessKeyId: config.AWS_ACCESS_KEY_ID,
+    secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
+    sessionToken: config.AWS_SESSION_TOKEN,
+    region: config.AWS_REGION,
+    service,
+    retries: 2,
+  });
+  return clients[service];
 }

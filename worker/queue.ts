@@ -2,28 +2,9 @@
  * Sends job messages to SQS with aws4fetch (SigV4) over the SQS JSON protocol — no AWS SDK in the Worker.
  * Messages are built from the shared zod schemas, so the transcoder's parser accepts exactly what is sent.
  */
-import { AwsClient } from 'aws4fetch';
 import { Job } from '../contracts/jobs.ts';
-import type { Config } from './env.ts';
+import { awsClient, type Config } from './env.ts';
 import { ApiError } from './http/errors.ts';
-
-const clients = new WeakMap<Config, AwsClient>();
-
-function awsClient(config: Config): AwsClient {
-  let client = clients.get(config);
-  if (!client) {
-    client = new AwsClient({
-      accessKeyId: config.AWS_ACCESS_KEY_ID,
-      secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
-      sessionToken: config.AWS_SESSION_TOKEN,
-      region: config.AWS_REGION,
-      service: 'sqs',
-      retries: 2,
-    });
-    clients.set(config, client);
-  }
-  return client;
-}
 
 /**
  * The SQS JSON protocol is served at the endpoint root with the queue in the body
@@ -40,7 +21,7 @@ export async function enqueueJob(config: Config, job: Job): Promise<void> {
   const body = JSON.stringify(Job.parse(job));
   let response: Response;
   try {
-    response = await awsClient(config).fetch(sqsEndpoint(config), {
+    response = await awsClient(config, 'sqs').fetch(sqsEndpoint(config), {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'AmazonSQS.SendMessage' },
       body: JSON.stringify({ QueueUrl: config.JOBS_QUEUE_URL, MessageBody: body }),

@@ -1,6 +1,7 @@
 /** Bad input gets a clear error in the envelope and changes nothing: never a 500 for what a client sends. */
 import { createConnection } from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { formatChunkName, rawPrefix } from '../../contracts/storage.ts';
 import { call, candidateToken, errorOf, newSession, newTenant, stack, type TestTenant } from './support.ts';
 
 async function counts(tenantUuid: string) {
@@ -9,7 +10,6 @@ async function counts(tenantUuid: string) {
     const [rows] = await db.query(
       `SELECT (SELECT COUNT(*) FROM sessions WHERE tenant_uuid = ?) AS sessions,
               (SELECT COUNT(*) FROM api_keys WHERE tenant_uuid = ?) AS api_keys,
-              (SELECT COUNT(*) FROM tenants) AS tenants,
               (SELECT GROUP_CONCAT(status ORDER BY uuid) FROM sessions WHERE tenant_uuid = ?) AS statuses`,
       [tenantUuid, tenantUuid, tenantUuid],
     );
@@ -17,6 +17,13 @@ async function counts(tenantUuid: string) {
   } finally {
     await db.end();
   }
+}
+
+/** `{"a":{"a":…}}`, `depth` objects deep. */
+function nested(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
 }
 
 describe('malformed requests', () => {
@@ -89,10 +96,10 @@ describe('malformed requests', () => {
     ['process with invalid JSON', 'POST', '/session/process', '{', 400],
     ['token for a bad lookup', 'POST', '/session/candidate-token', '{"session_id": 5}', 400],
     [
-      'chunk key outside the session',
+      'chunk key outside any session',
       'POST',
       '/session/chunks',
-      JSON.stringify({ key: 'proctor/ies/x/y/screenshare/raw/000000-1764158400123-5000.webm' }),
+      JSON.stringify({ key: 'elsewhere/screenshare/raw/000000-1764158400123-5000.webm' }),
       400,
       'candidate',
     ],

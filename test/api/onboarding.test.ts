@@ -33,6 +33,7 @@ describe('onboarding', () => {
     const keys = await Promise.all(
       Array.from({ length: 20 }, () => admin('POST', `/tenants/${tenant.uuid}/api-keys`, {})),
     );
+    expect(keys.map((reply) => reply.status)).toEqual(Array(20).fill(201));
     const secrets = keys.map((reply) => (reply.body as { api_key: string }).api_key);
     expect(new Set(secrets).size).toBe(20);
     for (const secret of secrets)

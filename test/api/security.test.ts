@@ -1,6 +1,7 @@
 /** Who may do what: each authentication failure class, tenant isolation, and candidate-token scope. */
 import { createConnection } from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { formatChunkName, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
 import { signToken } from '../../worker/auth/tokens.ts';
 import {
   admin,
@@ -182,7 +183,9 @@ describe('candidate tokens', () => {
       headers: bearer(`${kind}.${forged}.${signature}`),
     });
     expectError(reply, 401, 'UNAUTHORIZED');
-    const flipped = `${tokenA.slice(0, -2)}${tokenA.endsWith('A') ? 'B' : 'A'}A`;
+    const signatureBytes = Buffer.from(signature, 'base64url');
+    signatureBytes[0] = (signatureBytes[0] ?? 0) ^ 1;
+    const flipped = `${kind}.${payload}.${signatureBytes.toString('base64url')}`;
     expectError(
       await call('GET', '/session/presigned-policy?asset=screenshare', { headers: bearer(flipped) }),
       401,
@@ -260,5 +263,116 @@ describe('candidate tokens', () => {
     for (const path of ['/session', '/session/process', '/session/candidate-token', '/admin/tenants']) {
       expect((await preflight(path)).headers.get('access-control-allow-origin')).toBeNull();
     }
+  });
+});
+
+describe('candidate tokens follow the tenant and the session', () => {
+  it('a suspended tenant’s candidate token gets no policy and no chunk notice', async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    const token = await candidateToken(tenant, sessionId);
+    await admin('PATCH', `/tenants/${tenant.uuid}`, { status: 'suspended' });
+    const headers = { Authorization: `Bearer ${token}` };
+    expectError(
+      await call('GET', '/session/presigned-policy?asset=screenshare', { headers }),
+      403,
+      'FORBIDDEN',
+    );
+    const key = `${rawPrefix(tenant.uuid, sessionId, 'screenshare')}${formatChunkName({ seq: 0, startMs: Date.now() - 5000, durationMs: 5000, ext: 'webm' })}`;
+    expectError(await call('POST', '/session/chunks', { headers, json: { key } }), 403, 'FORBIDDEN');
+  });
+
+  it('a processed session takes no more chunks', async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    const token = await candidateToken(tenant, sessionId);
+    const report = await call('POST', '/internal/session-status', {
+      headers: { Authorization: `Bearer ${stack.internalToken}` },
+      json: {
+        version: 1,
+        tenant_uuid: tenant.uuid,
+        session_uuid: sessionId,
+        status: 'ready',
+        playback: {
+          type: 'hls_masterplaylist',
+          key: `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/hls_playlist/master.m3u8`,
+        },
+      },
+    });
+    expect(report.status).toBe(204);
+    const key = `${rawPrefix(tenant.uuid, sessionId, 'screenshare')}${formatChunkName({ seq: 0, startMs: Date.now() - 5000, durationMs: 5000, ext: 'webm' })}`;
+    const reply = await call('POST', '/session/chunks', {
+      headers: { Authorization: `Bearer ${token}` },
+      json: { key },
+    });
+    expectError(reply, 409, 'CONFLICT');
+  });
+
+  it('a chunk key of another session → 403', async () => {
+    const tenant = await newTenant();
+    const a = (await newSession(tenant)).sessionId;
+    const b = (await newSession(tenant)).sessionId;
+    const token = await candidateToken(tenant, a);
+    const key = `${rawPrefix(tenant.uuid, b, 'screenshare')}${formatChunkName({ seq: 0, startMs: Date.now() - 5000, durationMs: 5000, ext: 'webm' })}`;
+    const reply = await call('POST', '/session/chunks', {
+      headers: { Authorization: `Bearer ${token}` },
+      json: { key },
+    });
+    expectError(reply, 403, 'FORBIDDEN');
+  });
+
+  it('a clock exchange is recorded only with the server’s receipt for it', async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    const token = await candidateToken(tenant, sessionId);
+    const headers = { Authorization: `Bearer ${token}` };
+    const first = await call('POST', '/session/clock', { headers, json: { t0: Date.now() } });
+    const { t0, server_ms, receipt } = first.body as { t0: number; server_ms: number; receipt: string };
+    const forged = { t0, server_ms: server_ms + 3_600_000, t3: Date.now(), receipt };
+    expectError(
+      await call('POST', '/session/clock', { headers, json: { t0: Date.now(), previous: forged } }),
+      400,
+      'BAD_REQUEST',
+    );
+    const honest = { t0, server_ms, t3: Date.now(), receipt };
+    expect(
+      (await call('POST', '/session/clock', { headers, json: { t0: Date.now(), previous: honest } })).status,
+    ).toBe(200);
+  });
+});
+
+describe('request ids and reports', () => {
+  it('ignores a request id the client sends', async () => {
+    const reply = await call('GET', '/nowhere', { headers: { 'X-Request-Id': 'attacker-chosen' } });
+    expect(reply.headers.get('x-request-id')).not.toBe('attacker-chosen');
+    expect(errorOf(reply).requestId).toBe(reply.headers.get('x-request-id'));
+  });
+
+  it('CORS is not open on the tenant’s clock report', async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    const reply = await fetch(`${stack.apiBase}/session/clock?session_id=${sessionId}`, {
+      headers: { 'X-API-TOKEN': tenant.apiKey, Origin: 'https://elsewhere.example' },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('a status report whose playback key lies outside the session is refused', async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    const base = { version: 1, tenant_uuid: tenant.uuid, session_uuid: sessionId, status: 'ready' };
+    for (const key of [
+      'proctor/ies/other/x.mp4',
+      `${sessionPrefix(tenant.uuid, sessionId)}screenshare/raw/000000-1-1.webm`,
+      `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/../raw/x.webm`,
+    ]) {
+      const reply = await call('POST', '/internal/session-status', {
+        headers: { Authorization: `Bearer ${stack.internalToken}` },
+        json: { ...base, playback: { type: 'fullvideo', key } },
+      });
+      expectError(reply, 400, 'BAD_REQUEST');
+    }
+    expect((await tenant.as('GET', `/session?session_id=${sessionId}`)).status).toBe(200);
   });
 });

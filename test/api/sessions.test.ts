@@ -100,7 +100,7 @@ describe('presigned policy and browser upload', () => {
       ['webcam', 'video/webm'],
       ['screenshots', 'image/jpeg'],
     ] as const) {
-      const before = Date.now();
+      const before = Math.floor(Date.now() / 1000) * 1000;
       const reply = await tenant.as(
         'GET',
         `/session/presigned-policy?session_id=${sessionId}&asset=${asset}`,
@@ -124,17 +124,22 @@ describe('presigned policy and browser upload', () => {
       expect(postFields['Content-Type']).toBe(contentType);
       expect(url).toBe(`${stack.s3.uploadEndpoint}/${stack.s3.bucket}`);
       const policy = JSON.parse(Buffer.from(postFields.policy ?? '', 'base64').toString());
+      // The configured lifetime (UPLOAD_POLICY_TTL_SECONDS = 600), at most 15 minutes.
       const expiresIn = Date.parse(policy.expiration) - before;
-      expect(expiresIn).toBeGreaterThan(0);
-      expect(expiresIn).toBeLessThanOrEqual(15 * 60 * 1000);
-      expect(policy.conditions).toEqual(
-        expect.arrayContaining([
-          { bucket: stack.s3.bucket },
-          ['starts-with', '$key', prefix],
-          { acl: 'private' },
-          ['eq', '$Content-Type', contentType],
-          ['content-length-range', 1, 104857600],
-        ]),
+      expect(expiresIn).toBeGreaterThanOrEqual(600_000);
+      expect(expiresIn).toBeLessThanOrEqual(602_000);
+      expect(policy.conditions).toEqual([
+        { bucket: stack.s3.bucket },
+        ['starts-with', '$key', prefix],
+        { acl: 'private' },
+        ['eq', '$Content-Type', contentType],
+        ['content-length-range', 1, 104857600],
+        { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256' },
+        { 'X-Amz-Credential': postFields['x-amz-credential'] },
+        { 'X-Amz-Date': postFields['x-amz-date'] },
+      ]);
+      expect(postFields['x-amz-credential']).toMatch(
+        new RegExp(`^${stack.s3.accessKeyId}/\\d{8}/${stack.s3.region}/s3/aws4_request$`),
       );
       expect(reply.headers.get('cache-control')).toBe('no-store');
     }
@@ -174,7 +179,8 @@ describe('chunks and processing', () => {
   it('a chunk notice enqueues a chunk job the transcoder parses, and the session is recording', async () => {
     const { sessionId } = await newSession(tenant);
     const token = await candidateToken(tenant, sessionId);
-    const key = `${rawPrefix(tenant.uuid, sessionId, 'webcam')}000003-1764158415123-5001.webm`;
+    const startMs = Date.now() - 20_000;
+    const key = `${rawPrefix(tenant.uuid, sessionId, 'webcam')}${formatChunkName({ seq: 3, startMs, durationMs: 5001, ext: 'webm' })}`;
     const reply = await call('POST', '/session/chunks', {
       headers: { Authorization: `Bearer ${token}` },
       json: { key },
@@ -189,7 +195,7 @@ describe('chunks and processing', () => {
         asset: 'webcam',
         key,
         seq: 3,
-        start_ms: 1764158415123,
+        start_ms: startMs,
         duration_ms: 5001,
         ext: 'webm',
       }),
@@ -227,6 +233,7 @@ describe('chunks and processing', () => {
       Array.from({ length: 10 }, () => tenant.as('POST', '/session/process', { session_id: sessionId })),
     );
     expect(replies.filter((reply) => reply.status === 202)).toHaveLength(1);
+    expect(replies.filter((reply) => reply.status === 200)).toHaveLength(9);
     expect((await drainJobs()).filter((job) => job.session_uuid === sessionId)).toHaveLength(1);
   });
 
@@ -263,6 +270,13 @@ describe('chunks and processing', () => {
     expect(served.status).toBe(200);
     expect(await served.text()).toBe(playlist);
     expect(served.headers.get('access-control-allow-origin')).toBe('*');
+    const partial = await fetch(session.playback.url, { headers: { Range: 'bytes=7-12' } });
+    expect(partial.status).toBe(206);
+    expect(await partial.text()).toBe(playlist.slice(7, 13));
+    const beyond = await fetch(session.playback.url, {
+      headers: { Range: `bytes=${playlist.length + 10}-` },
+    });
+    expect(beyond.status).toBe(416);
     const outside = await fetch(
       session.playback.url.replace(
         'screenshare/processed/hls_playlist/master.m3u8',
@@ -288,7 +302,7 @@ describe('clock sync', () => {
     const token = await candidateToken(tenant, sessionId);
     // The browser's clock runs 5 s behind the server's.
     const skew = -5000;
-    let previous: { t0: number; server_ms: number; t3: number } | undefined;
+    let previous: { t0: number; server_ms: number; t3: number; receipt: string } | undefined;
     for (let i = 0; i < 4; i++) {
       const t0 = Date.now() + skew;
       const reply = await call('POST', '/session/clock', {
@@ -296,8 +310,8 @@ describe('clock sync', () => {
         json: previous ? { t0, previous } : { t0 },
       });
       expect(reply.status).toBe(200);
-      const { server_ms } = reply.body as { server_ms: number };
-      previous = { t0, server_ms, t3: Date.now() + skew };
+      const { server_ms, receipt } = reply.body as { server_ms: number; receipt: string };
+      previous = { t0, server_ms, t3: Date.now() + skew, receipt };
     }
     await expect
       .poll(async () => (await tenant.as('GET', `/session/clock?session_id=${sessionId}`)).body, {
@@ -308,5 +322,22 @@ describe('clock sync', () => {
       offset_ms: number;
     };
     expect(Math.abs(report.offset_ms - 5000)).toBeLessThan(200);
+  });
+});
+
+describe('identifiers', () => {
+  it('compares unique_identifier exactly: case and accents make different sessions', async () => {
+    const ids = ['Case-X', 'case-x', 'résumé-1', 'resume-1'];
+    const created = await Promise.all(
+      ids.map((id) => tenant.as('POST', '/session', { unique_identifier: id, session_metadata: {} })),
+    );
+    expect(created.map((reply) => reply.status)).toEqual([201, 201, 201, 201]);
+    expect(new Set(created.map((reply) => (reply.body as { session_id: string }).session_id)).size).toBe(4);
+  });
+
+  it('finds a session by its id in upper case too', async () => {
+    const { sessionId } = await newSession(tenant);
+    const reply = await tenant.as('GET', `/session?session_id=${sessionId.toUpperCase()}`);
+    expect(reply.body).toMatchObject({ session_id: sessionId });
   });
 });

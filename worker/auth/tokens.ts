@@ -24,12 +24,16 @@ export type TokenClaims = z.infer<typeof Claims>;
 
 export type TokenKind = 'ct1' | 'pt1';
 
-const keys = new Map<string, Promise<CryptoKey>>();
+/**
+ * Imported HMAC keys by secret. Resolved keys are cached, not promises: workerd cancels continuations of a
+ * promise whose creating request has ended, so a promise shared across requests could hang a later one.
+ */
+const keys = new Map<string, CryptoKey>();
 
-function hmacKey(secret: string): Promise<CryptoKey> {
+async function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey(
+    key = await crypto.subtle.importKey(
       'raw',
       new TextEncoder().encode(secret),
       { name: 'HMAC', hash: 'SHA-256' },
@@ -41,11 +45,27 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
+/** HMAC-SHA256 of `text`, base64url. */
+export async function hmac(secret: string, text: string): Promise<string> {
+  const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), new TextEncoder().encode(text));
+  return base64url(new Uint8Array(signature));
+}
+
+/** Checks an `hmac` signature in constant time. */
+export async function hmacMatches(secret: string, text: string, signature: string): Promise<boolean> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = fromBase64url(signature);
+  } catch {
+    return false;
+  }
+  return crypto.subtle.verify('HMAC', await hmacKey(secret), bytes, new TextEncoder().encode(text));
+}
+
 /** Signs claims into a token of the given kind (the kind is signed too, so one kind never passes as another). */
 export async function signToken(kind: TokenKind, claims: TokenClaims, secret: string): Promise<string> {
   const body = `${kind}.${base64url(new TextEncoder().encode(JSON.stringify(claims)))}`;
-  const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), new TextEncoder().encode(body));
-  return `${body}.${base64url(new Uint8Array(signature))}`;
+  return `${body}.${await hmac(secret, body)}`;
 }
 
 export type TokenCheck =
@@ -62,23 +82,16 @@ export async function verifyToken(
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== kind) return { ok: false, reason: 'malformed' };
   const [, payload = '', signature = ''] = parts;
-  let signatureBytes: Uint8Array<ArrayBuffer>;
   let claims: TokenClaims;
   try {
-    signatureBytes = fromBase64url(signature);
     const parsed = Claims.safeParse(JSON.parse(new TextDecoder().decode(fromBase64url(payload))));
     if (!parsed.success) return { ok: false, reason: 'malformed' };
     claims = parsed.data;
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  const valid = await crypto.subtle.verify(
-    'HMAC',
-    await hmacKey(secret),
-    signatureBytes,
-    new TextEncoder().encode(`${kind}.${payload}`),
-  );
-  if (!valid) return { ok: false, reason: 'signature' };
+  if (!(await hmacMatches(secret, `${kind}.${payload}`, signature)))
+    return { ok: false, reason: 'signature' };
   if (claims.exp * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
   return { ok: true, claims };
 }

@@ -4,17 +4,16 @@
  * recorded as they happen. Called by native RPC from the Worker.
  */
 import { DurableObject } from 'cloudflare:workers';
+import type { z } from 'zod';
+import type { ClockReport as ClockReportSchema } from '../../contracts/api.ts';
 import { bestOffset, type ClockSample, isClockJump } from './offset.ts';
 
 /** A session's samples are bounded: one exchange every few seconds for 3 hours stays well under this. */
 const MAX_SAMPLES = 10_000;
+/** Clock jumps kept, the latest ones; a candidate changing the clock all the time is caught long before. */
+const MAX_JUMPS = 1_000;
 
-export interface ClockReport {
-  samples: number;
-  offset_ms: number | null;
-  rtt_ms: number | null;
-  clock_jumps: Array<{ at_ms: number; from_offset_ms: number; to_offset_ms: number }>;
-}
+type ClockReport = z.infer<typeof ClockReportSchema>;
 
 export class SessionClock extends DurableObject<Record<string, never>> {
   private readonly sql = this.ctx.storage.sql;
@@ -36,6 +35,7 @@ export class SessionClock extends DurableObject<Record<string, never>> {
       const before = { atMs: previous.at_ms, offsetMs: previous.offset_ms, rttMs: previous.rtt_ms };
       if (isClockJump(before, sample)) {
         this.sql.exec('INSERT INTO jumps VALUES (?, ?, ?)', sample.atMs, before.offsetMs, sample.offsetMs);
+        this.sql.exec(`DELETE FROM jumps WHERE rowid <= (SELECT MAX(rowid) FROM jumps) - ${MAX_JUMPS}`);
       }
     }
     this.sql.exec('INSERT INTO samples VALUES (?, ?, ?)', sample.atMs, sample.offsetMs, sample.rttMs);

@@ -40,6 +40,21 @@ export async function findSession(
   return result.rows[0] ?? null;
 }
 
+/** The session's and its tenant's status, which decide whether a browser may still upload to it. */
+export async function sessionGate(
+  db: Client,
+  tenantUuid: string,
+  sessionUuid: string,
+): Promise<{ session_status: SessionStatus; tenant_status: string } | null> {
+  const result = await db.execute<{ session_status: SessionStatus; tenant_status: string }>(
+    `SELECT s.status AS session_status, t.status AS tenant_status
+       FROM sessions s JOIN tenants t ON t.uuid = s.tenant_uuid
+      WHERE s.tenant_uuid = ? AND s.uuid = ?`,
+    [tenantUuid, sessionUuid],
+  );
+  return result.rows[0] ?? null;
+}
+
 /**
  * Creates the tenant's session for `unique_identifier`, or returns the one that exists. The unique key
  * (tenant_uuid, unique_identifier) decides races: the loser of a concurrent insert reads the winner's row.
@@ -91,13 +106,17 @@ export async function claimFinalize(
     `UPDATE sessions SET status = 'processing', finalize_requested_at = UTC_TIMESTAMP(), failure_reason = NULL
       WHERE tenant_uuid = ? AND uuid = ?
         AND (status IN ${claimable}
-             OR (status = 'processing' AND finalize_requested_at < UTC_TIMESTAMP() - INTERVAL ${FINALIZE_LEASE_MINUTES} MINUTE))`,
+             OR (status = 'processing' AND (finalize_requested_at IS NULL
+                 OR finalize_requested_at < UTC_TIMESTAMP() - INTERVAL ${FINALIZE_LEASE_MINUTES} MINUTE)))`,
     [tenantUuid, sessionUuid],
   );
   return result.rowsAffected === 1;
 }
 
-/** Undoes a claim whose job could not be enqueued, so the client's retry can claim again. */
+/**
+ * Undoes a claim whose job could not be enqueued, so the client's retry can claim again. A claim that took
+ * over a lapsed finalize leaves `processing` with no request time, which the next claim accepts.
+ */
 export async function releaseFinalize(
   db: Client,
   tenantUuid: string,
@@ -110,12 +129,15 @@ export async function releaseFinalize(
   );
 }
 
-/** Applies the transcoder's report; false when the tenant has no such session. */
+/**
+ * Applies the transcoder's report; false when the tenant has no such session. A failure never replaces a
+ * ready recording: it can only be a late report of an attempt that a later one superseded.
+ */
 export async function applyStatusReport(db: Client, report: SessionStatusReport): Promise<boolean> {
   const result = await db.execute(
     `UPDATE sessions SET status = ?, playback_type = ?, playback_key = ?, duration_ms = ?, failure_reason = ?,
             finalize_requested_at = NULL, processed_at = UTC_TIMESTAMP()
-      WHERE tenant_uuid = ? AND uuid = ?`,
+      WHERE tenant_uuid = ? AND uuid = ? AND NOT (status = 'ready' AND ? = 'failed')`,
     [
       report.status,
       report.playback?.type ?? null,
@@ -124,6 +146,7 @@ export async function applyStatusReport(db: Client, report: SessionStatusReport)
       report.reason ?? null,
       report.tenant_uuid,
       report.session_uuid,
+      report.status,
     ],
   );
   // A repeated identical report changes no row, which MySQL may count as 0 affected.

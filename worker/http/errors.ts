@@ -11,7 +11,6 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -65,7 +64,8 @@ export function errorResponse(c: Context, error: unknown): Response {
         level: 'error',
         msg: 'request failed',
         requestId,
-        path: new URL(c.req.url).pathname,
+        // The route pattern, not the path: playback paths carry a token that grants access.
+        route: c.req.routePath,
         error: String(apiError.cause ?? apiError.message),
       }),
     );

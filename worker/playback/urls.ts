@@ -9,17 +9,30 @@ import { signToken } from '../auth/tokens.ts';
 import type { SessionRow } from '../db/sessions.ts';
 import type { AppEnv } from '../http/router.ts';
 
+/** What a playback token may read: objects under an asset's `processed/` folder, nothing else. */
+const PLAYABLE_PATH = /^(screenshare|webcam|screenshots)\/processed\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+
+/** The key's path inside its session when a player may read it, else null (`..` segments included). */
+export function playablePath(key: string, tenantUuid: string, sessionUuid: string): string | null {
+  const prefix = sessionPrefix(tenantUuid, sessionUuid);
+  if (!key.startsWith(prefix)) return null;
+  const path = key.slice(prefix.length);
+  return PLAYABLE_PATH.test(path) && !path.split('/').some((part) => part === '..' || part === '.')
+    ? path
+    : null;
+}
+
 /** A signed URL for the session's playback object, valid for PLAYBACK_TOKEN_TTL_SECONDS. */
 export async function playbackUrl(c: Context<AppEnv>, row: SessionRow): Promise<string> {
   const config = c.get('config');
-  const prefix = sessionPrefix(row.tenant_uuid, row.uuid);
-  const key = row.playback_key ?? '';
-  if (!key.startsWith(prefix)) throw new Error(`playback key ${key} is outside session ${row.uuid}`);
+  const path = playablePath(row.playback_key ?? '', row.tenant_uuid, row.uuid);
+  if (path === null)
+    throw new Error(`playback key ${row.playback_key} is not playable for session ${row.uuid}`);
   const exp = Math.floor(Date.now() / 1000) + config.PLAYBACK_TOKEN_TTL_SECONDS;
   const token = await signToken(
     'pt1',
     { t: row.tenant_uuid, s: row.uuid, sc: ['playback'], exp },
     config.TOKEN_SIGNING_KEY,
   );
-  return `${new URL(c.req.url).origin}${API_PREFIX}/playback/${token}/${key.slice(prefix.length)}`;
+  return `${new URL(c.req.url).origin}${API_PREFIX}/playback/${token}/${path}`;
 }

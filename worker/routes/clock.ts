@@ -3,21 +3,26 @@ import { createRoute } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { ClockExchangeBody, ClockExchangeResponse, ClockReport, SessionLookup } from '../../contracts/api.ts';
 import { requireApiKey, requireCandidate } from '../auth/middleware.ts';
+import { hmac, hmacMatches } from '../auth/tokens.ts';
 import { sampleFrom } from '../clock/offset.ts';
-import { findSession } from '../db/sessions.ts';
 import { ApiError } from '../http/errors.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
+import { lookupOf, sessionOf } from './session-access.ts';
 
 const clock = createRouter();
-clock.use(
-  '/session/clock',
-  cors({
-    origin: '*',
-    allowMethods: ['POST', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type'],
-    maxAge: 600,
-  }),
-);
+
+/** The browser calls only the exchange (POST); the report is for the tenant's server. */
+const browserCors = cors({
+  origin: '*',
+  allowMethods: ['POST', 'OPTIONS'],
+  allowHeaders: ['Authorization', 'Content-Type'],
+  maxAge: 600,
+});
+clock.on(['POST', 'OPTIONS'], '/session/clock', browserCors);
+
+/** What a receipt vouches for: this session's exchange at t0, stamped by the server at serverMs. */
+const receiptText = (sessionUuid: string, t0: number, serverMs: number) =>
+  `clock|${sessionUuid}|${t0}|${serverMs}`;
 
 clock.openapi(
   createRoute({
@@ -28,20 +33,34 @@ clock.openapi(
     middleware: [requireCandidate('clock')] as const,
     request: { body: jsonBody(ClockExchangeBody) },
     responses: {
-      200: jsonResponse('Server time', ClockExchangeResponse),
+      200: jsonResponse('Server time and its receipt', ClockExchangeResponse),
       ...errorResponses(400, 401, 403, 413, 415),
     },
   }),
   async (c) => {
     const { t0, previous } = c.req.valid('json');
-    const principal = c.get('principal');
-    if (principal.kind !== 'candidate') throw new ApiError('FORBIDDEN', 'Clock sync is for candidate tokens');
-    const serverMs = Date.now();
+    const { sessionUuid } = c.get('principal') as { sessionUuid: string };
+    const secret = c.get('config').TOKEN_SIGNING_KEY;
     if (previous) {
-      const stub = c.env.SESSION_CLOCK.get(c.env.SESSION_CLOCK.idFromName(principal.sessionUuid));
+      // Only a server time this server stamped (and signed) becomes a sample: the browser is the party
+      // being checked, so its word alone about the server's clock is worth nothing.
+      if (
+        !(await hmacMatches(
+          secret,
+          receiptText(sessionUuid, previous.t0, previous.server_ms),
+          previous.receipt,
+        ))
+      ) {
+        throw new ApiError('BAD_REQUEST', 'previous: the receipt does not match this session’s exchange');
+      }
+      const stub = c.env.SESSION_CLOCK.get(c.env.SESSION_CLOCK.idFromName(sessionUuid));
       c.executionCtx.waitUntil(stub.record(sampleFrom(previous.t0, previous.server_ms, previous.t3)));
     }
-    return c.json({ t0, server_ms: serverMs }, 200);
+    const serverMs = Date.now();
+    return c.json(
+      { t0, server_ms: serverMs, receipt: await hmac(secret, receiptText(sessionUuid, t0, serverMs)) },
+      200,
+    );
   },
 );
 
@@ -53,18 +72,10 @@ clock.openapi(
     security: [{ ApiKey: [] }],
     middleware: [requireApiKey('session:read')] as const,
     request: { query: SessionLookup },
-    responses: {
-      200: jsonResponse('Clock report', ClockReport),
-      ...errorResponses(400, 401, 403, 404),
-    },
+    responses: { 200: jsonResponse('Clock report', ClockReport), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
-    const query = c.req.valid('query');
-    const lookup = query.session_id
-      ? { session_id: query.session_id }
-      : { unique_identifier: query.unique_identifier ?? '' };
-    const row = await findSession(c.get('db'), c.get('principal').tenantUuid, lookup);
-    if (!row) throw new ApiError('NOT_FOUND', 'No such session');
+    const row = await sessionOf(c, lookupOf(c.req.valid('query')));
     const stub = c.env.SESSION_CLOCK.get(c.env.SESSION_CLOCK.idFromName(row.uuid));
     return c.json(await stub.report(), 200);
   },

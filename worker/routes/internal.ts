@@ -5,6 +5,7 @@ import { requireSecret } from '../auth/middleware.ts';
 import { applyStatusReport } from '../db/sessions.ts';
 import { ApiError } from '../http/errors.ts';
 import { createRouter, errorResponses, jsonBody } from '../http/router.ts';
+import { playablePath } from '../playback/urls.ts';
 
 const internal = createRouter();
 internal.use('*', requireSecret('INTERNAL_TOKEN'));
@@ -22,6 +23,12 @@ internal.openapi(
     const report = c.req.valid('json');
     if (report.status === 'ready' && !report.playback) {
       throw new ApiError('BAD_REQUEST', 'a ready report needs playback');
+    }
+    if (
+      report.playback &&
+      playablePath(report.playback.key, report.tenant_uuid, report.session_uuid) === null
+    ) {
+      throw new ApiError('BAD_REQUEST', 'playback.key must be under the session’s <asset>/processed/ folder');
     }
     if (!(await applyStatusReport(c.get('db'), report))) throw new ApiError('NOT_FOUND', 'No such session');
     return c.body(null, 204);

@@ -2,14 +2,14 @@
  * Serves a session's processed recording (playlists, segments, storyboard, stitched video) from S3 to a
  * player holding a playback token. Only objects under an asset's `processed/` folder are reachable.
  */
-import { AwsClient } from 'aws4fetch';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { sessionPrefix } from '../../contracts/storage.ts';
 import { verifyToken } from '../auth/tokens.ts';
-import { s3Endpoint } from '../env.ts';
+import { awsClient, s3Endpoint } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { AppEnv } from '../http/router.ts';
+import { playablePath } from '../playback/urls.ts';
 
 const playback = new Hono<AppEnv>();
 playback.use(
@@ -17,7 +17,6 @@ playback.use(
   cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], exposeHeaders: ['Content-Range'] }),
 );
 
-const PROCESSED_PATH = /^(screenshare|webcam|screenshots)\/processed\/[A-Za-z0-9_./-]+$/;
 const FORWARDED_HEADERS = [
   'content-type',
   'content-length',
@@ -35,24 +34,26 @@ playback.on(['GET', 'HEAD'], '/:token/:path{.+}', async (c) => {
       'UNAUTHORIZED',
       `Playback token ${check.reason === 'expired' ? 'expired' : 'invalid'}`,
     );
-  const path = c.req.param('path');
-  if (!PROCESSED_PATH.test(path) || path.split('/').includes('..'))
+  const key = `${sessionPrefix(check.claims.t, check.claims.s)}${c.req.param('path')}`;
+  if (playablePath(key, check.claims.t, check.claims.s) === null)
     throw new ApiError('NOT_FOUND', 'No such object');
-  const s3 = new AwsClient({
-    accessKeyId: config.AWS_ACCESS_KEY_ID,
-    secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
-    sessionToken: config.AWS_SESSION_TOKEN,
-    region: config.AWS_REGION,
-    service: 's3',
-  });
-  const key = `${sessionPrefix(check.claims.t, check.claims.s)}${path}`;
   const range = c.req.header('Range');
-  const object = await s3.fetch(`${s3Endpoint(config)}/${key.split('/').map(encodeURIComponent).join('/')}`, {
-    method: c.req.method,
-    headers: range ? { Range: range } : {},
-  });
+  const object = await awsClient(config, 's3').fetch(
+    `${s3Endpoint(config)}/${key.split('/').map(encodeURIComponent).join('/')}`,
+    {
+      method: c.req.method,
+      headers: range ? { Range: range } : {},
+    },
+  );
   if (object.status === 404 || object.status === 403) throw new ApiError('NOT_FOUND', 'No such object');
-  if (!object.ok && object.status !== 206) throw new ApiError('SERVICE_UNAVAILABLE', 'Storage unavailable');
+  if (object.status === 416) {
+    return new Response(null, {
+      status: 416,
+      headers: { 'Content-Range': object.headers.get('content-range') ?? '' },
+    });
+  }
+  if (object.status >= 500) throw new ApiError('SERVICE_UNAVAILABLE', 'Storage unavailable');
+  if (!object.ok) throw new ApiError('BAD_REQUEST', `Storage refused the request (${object.status})`);
   const headers = new Headers();
   for (const name of FORWARDED_HEADERS) {
     const value = object.headers.get(name);
@@ -61,7 +62,7 @@ playback.on(['GET', 'HEAD'], '/:token/:path{.+}', async (c) => {
   // Playlists change while a session is live; segments never change once written.
   headers.set(
     'Cache-Control',
-    path.endsWith('.m3u8') ? 'private, max-age=2' : 'private, max-age=86400, immutable',
+    key.endsWith('.m3u8') ? 'private, max-age=2' : 'private, max-age=86400, immutable',
   );
   return new Response(object.body, { status: object.status, headers });
 });

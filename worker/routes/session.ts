@@ -16,26 +16,29 @@ import {
   SessionLookup,
   SessionResponse,
 } from '../../contracts/api.ts';
-import { assetContentType, parseChunkKey, rawPrefix } from '../../contracts/storage.ts';
+import { assetContentType, parseChunkKey, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
 import { requireApiKey, requireApiKeyOrCandidate, requireCandidate } from '../auth/middleware.ts';
 import { CANDIDATE_SCOPES, signToken } from '../auth/tokens.ts';
-import {
-  claimFinalize,
-  createOrFindSession,
-  findSession,
-  type SessionLookup as Lookup,
-  markRecording,
-  releaseFinalize,
-  type SessionRow,
-} from '../db/sessions.ts';
+import { claimFinalize, createOrFindSession, markRecording, releaseFinalize } from '../db/sessions.ts';
 import { s3UploadUrl } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import { type AppEnv, createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import { playbackUrl } from '../playback/urls.ts';
 import { enqueueJob } from '../queue.ts';
 import { createPostPolicy } from '../s3/post-policy.ts';
+import { lookupOf, sessionOf, uploadSession } from './session-access.ts';
 
 const session = createRouter();
+
+/** Any object key of some session: `proctor/ies/<tenant>/<session>/…`. */
+const SESSION_KEY = /^proctor\/ies\/[^/]+\/[^/]+\//;
+
+/**
+ * A chunk is announced right after it is uploaded, so its server-time start lies in the recent past: a
+ * session lasts at most 3 hours, and a day leaves room for retries. A start far outside would stretch the
+ * timeline (and the black filling its gaps) arbitrarily; the small future margin absorbs clock-offset error.
+ */
+const CHUNK_START_WINDOW = { pastMs: 24 * 3600 * 1000, futureMs: 5 * 60 * 1000 };
 
 const apiKey = [{ ApiKey: [] }];
 const candidateOrApiKey: Array<Record<string, string[]>> = [{ ApiKey: [] }, { CandidateToken: [] }];
@@ -49,42 +52,6 @@ const browserCors = cors({
 });
 session.use('/session/presigned-policy', browserCors);
 session.use('/session/chunks', browserCors);
-
-function lookupOf(query: {
-  session_id?: string | undefined;
-  unique_identifier?: string | undefined;
-}): Lookup {
-  if (query.session_id !== undefined) return { session_id: query.session_id };
-  if (query.unique_identifier !== undefined) return { unique_identifier: query.unique_identifier };
-  throw new ApiError('BAD_REQUEST', 'give session_id or unique_identifier');
-}
-
-/** The caller's session or 404 — also when it belongs to another tenant, so existence never leaks. */
-async function sessionOf(c: Context<AppEnv>, lookup: Lookup): Promise<SessionRow> {
-  const found = await findSession(c.get('db'), c.get('principal').tenantUuid, lookup);
-  if (!found) throw new ApiError('NOT_FOUND', 'No such session');
-  return found;
-}
-
-/**
- * The session a browser-facing call acts on. A candidate token names its session and was minted only for
- * a session of its tenant, so the hot path (an upload policy per chunk) needs no database round trip;
- * a request about another session is refused.
- */
-async function candidateSession(
-  c: Context<AppEnv>,
-  query: { session_id?: string; unique_identifier?: string },
-): Promise<Pick<SessionRow, 'tenant_uuid' | 'uuid'>> {
-  const principal = c.get('principal');
-  if (principal.kind !== 'candidate') return sessionOf(c, lookupOf(query));
-  const own = { tenant_uuid: principal.tenantUuid, uuid: principal.sessionUuid };
-  const other =
-    (query.session_id !== undefined && query.session_id !== own.uuid) ||
-    (query.unique_identifier !== undefined &&
-      query.unique_identifier !== (await sessionOf(c, { session_id: own.uuid })).unique_identifier);
-  if (other) throw new ApiError('FORBIDDEN', 'The candidate token is for another session');
-  return own;
-}
 
 /** What the edge knows of the caller, kept with the tenant's metadata (`ies_edge`, a name of our own). */
 function edgeMetadata(c: Context<AppEnv>) {
@@ -169,7 +136,7 @@ session.openapi(
   }),
   async (c) => {
     const query = c.req.valid('query');
-    const row = await candidateSession(c, query);
+    const row = await uploadSession(c, query, { cached: true });
     const config = c.get('config');
     const keyPrefix = rawPrefix(row.tenant_uuid, row.uuid, query.asset);
     const policy = await createPostPolicy({
@@ -271,13 +238,24 @@ session.openapi(
   }),
   async (c) => {
     const { key } = c.req.valid('json');
-    const row = await candidateSession(c, {});
+    const row = await uploadSession(c, {}, { cached: false });
+    const prefix = sessionPrefix(row.tenant_uuid, row.uuid);
+    if (!key.startsWith(prefix) && SESSION_KEY.test(key)) {
+      throw new ApiError('FORBIDDEN', 'The key belongs to another session');
+    }
     const chunk = parseChunkKey(key, row.tenant_uuid, row.uuid);
     if (!chunk) {
       throw new ApiError(
         'BAD_REQUEST',
-        `key must be ${rawPrefix(row.tenant_uuid, row.uuid, 'screenshare').replace('screenshare', '<asset>')}<seq>-<start_ms>-<duration_ms>.<ext>`,
+        `key must be ${prefix}<asset>/raw/<seq>-<start_ms>-<duration_ms>.<ext>`,
       );
+    }
+    const now = Date.now();
+    if (
+      chunk.startMs < now - CHUNK_START_WINDOW.pastMs ||
+      chunk.startMs > now + CHUNK_START_WINDOW.futureMs
+    ) {
+      throw new ApiError('BAD_REQUEST', 'start_ms in the key is not within the last 24 hours');
     }
     await enqueueJob(c.get('config'), {
       version: 1,

@@ -1,0 +1,80 @@
+/**
+ * Finding the session a request acts on, for every caller kind, with the rules that keep tenants apart:
+ * a tenant's key sees only its own sessions (another tenant's is a 404, so existence never leaks), and a
+ * candidate token acts only on the one session it names.
+ */
+import type { Context } from 'hono';
+import { findSession, type SessionLookup, type SessionRow, sessionGate } from '../db/sessions.ts';
+import { ApiError } from '../http/errors.ts';
+import type { AppEnv } from '../http/router.ts';
+
+/** The lookup a query or body asks for: `session_id` or `unique_identifier`. */
+export function lookupOf(query: {
+  session_id?: string | undefined;
+  unique_identifier?: string | undefined;
+}): SessionLookup {
+  if (query.session_id !== undefined) return { session_id: query.session_id };
+  if (query.unique_identifier !== undefined) return { unique_identifier: query.unique_identifier };
+  throw new ApiError('BAD_REQUEST', 'give session_id or unique_identifier');
+}
+
+/** The caller's session or 404. */
+export async function sessionOf(c: Context<AppEnv>, lookup: SessionLookup): Promise<SessionRow> {
+  const found = await findSession(c.get('db'), c.get('principal').tenantUuid, lookup);
+  if (!found) throw new ApiError('NOT_FOUND', 'No such session');
+  return found;
+}
+
+/** How long an upload-policy request may rely on an earlier check of its session and tenant. */
+const GATE_CACHE_MS = 30_000;
+const GATE_CACHE_ENTRIES = 10_000;
+const gateCache = new Map<string, { until: number; gate: Awaited<ReturnType<typeof sessionGate>> }>();
+
+/**
+ * Whether a browser may still add to a session: its tenant is active and it is not yet processed.
+ * `cached` lets the per-chunk upload-policy call reuse a check up to 30 s old (a suspension reaches it
+ * within that); chunk notices always ask the database.
+ */
+async function assertOpenForUploads(
+  c: Context<AppEnv>,
+  tenantUuid: string,
+  sessionUuid: string,
+  cached: boolean,
+) {
+  const now = Date.now();
+  let gate = cached ? gateCache.get(sessionUuid) : undefined;
+  if (!gate || gate.until <= now) {
+    if (gateCache.size >= GATE_CACHE_ENTRIES) gateCache.clear();
+    gate = { until: now + GATE_CACHE_MS, gate: await sessionGate(c.get('db'), tenantUuid, sessionUuid) };
+    gateCache.set(sessionUuid, gate);
+  }
+  const state = gate.gate;
+  if (!state) throw new ApiError('NOT_FOUND', 'No such session');
+  if (state.tenant_status !== 'active') throw new ApiError('FORBIDDEN', `Tenant is ${state.tenant_status}`);
+  if (state.session_status === 'ready') throw new ApiError('CONFLICT', 'The session is already processed');
+}
+
+/**
+ * The session a browser-facing upload call acts on. With a candidate token it is the token's own session
+ * (asking about another is 403); with a tenant key, the one the query names.
+ */
+export async function uploadSession(
+  c: Context<AppEnv>,
+  query: { session_id?: string; unique_identifier?: string },
+  options: { cached: boolean },
+): Promise<Pick<SessionRow, 'tenant_uuid' | 'uuid'>> {
+  const principal = c.get('principal');
+  const own =
+    principal.kind === 'candidate'
+      ? { tenant_uuid: principal.tenantUuid, uuid: principal.sessionUuid }
+      : await sessionOf(c, lookupOf(query));
+  if (principal.kind === 'candidate') {
+    const other =
+      (query.session_id !== undefined && query.session_id !== own.uuid) ||
+      (query.unique_identifier !== undefined &&
+        query.unique_identifier !== (await sessionOf(c, { session_id: own.uuid })).unique_identifier);
+    if (other) throw new ApiError('FORBIDDEN', 'The candidate token is for another session');
+  }
+  await assertOpenForUploads(c, own.tenant_uuid, own.uuid, options.cached);
+  return own;
+}
