@@ -147,6 +147,41 @@ describe('malformed requests', () => {
       400,
       'admin',
     ],
+    [
+      'metadata nested too deep',
+      'POST',
+      '/session',
+      JSON.stringify({ unique_identifier: 'deep', session_metadata: nested(60) }),
+      400,
+    ],
+    [
+      'metadata with a lone surrogate',
+      'POST',
+      '/session',
+      '{"unique_identifier": "s", "session_metadata": {"a": "\\ud800"}}',
+      400,
+    ],
+    ['an identifier with a lone surrogate', 'POST', '/session', '{"unique_identifier": "\\udc00x"}', 400],
+    ['an identifier with a trailing space', 'POST', '/session', '{"unique_identifier": "a "}', 400],
+    [
+      'a tenant config nested too deep',
+      'PATCH',
+      `/admin/tenants/${tenant.uuid}`,
+      JSON.stringify({ config: nested(40) }),
+      400,
+      'admin',
+    ],
+    [
+      'a chunk from a year ago',
+      'POST',
+      '/session/chunks',
+      JSON.stringify({
+        key: `${rawPrefix(tenant.uuid, sessionId, 'screenshare')}${formatChunkName({ seq: 0, startMs: Date.now() - 365 * 86_400_000, durationMs: 5000, ext: 'webm' })}`,
+      }),
+      400,
+      'candidate',
+    ],
+    ['a clock time that is not finite', 'POST', '/session/clock', '{"t0": 1e308}', 400, 'candidate'],
   ];
 
   it('answers each with 4xx in the envelope and writes nothing', async () => {
