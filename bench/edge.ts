@@ -11,6 +11,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startStack } from '../dev/stack/index.ts';
+import { freePort } from '../dev/stack/ports.ts';
+import { startWranglerDev } from '../dev/stack/wrangler-dev.ts';
 import { measureSigningRates } from './signing.ts';
 
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
@@ -106,6 +108,24 @@ try {
         headers: { 'X-API-TOKEN': tenant.apiKey },
       }),
     );
+  }
+  // The same load on a Worker that only answers "ok", served by wrangler dev alike: the floor under every
+  // route here, so the API's figures can be read against it.
+  const baseline = await startWranglerDev({
+    config: new URL('./baseline/wrangler.toml', import.meta.url).pathname,
+    port: await freePort(),
+    stateDir: join(dir, 'baseline'),
+    vars: {},
+    readyPath: '/',
+  });
+  try {
+    for (const connections of [1, 10]) {
+      results.push(
+        await load('baseline: a Worker answering "ok"', connections, { url: baseline.url, headers: {} }),
+      );
+    }
+  } finally {
+    await baseline.stop();
   }
   const signing = await measureSigningRates();
 

@@ -30,6 +30,8 @@ export const OFFLINE_ENV = {
  * State (Durable Object storage) persists under `stateDir`.
  */
 export async function startWranglerDev(options: {
+  /** The wrangler configuration; the service's own by default. */
+  config?: string;
   port: number;
   stateDir: string;
   vars: Record<string, string>;
@@ -48,7 +50,7 @@ export async function startWranglerDev(options: {
   const args = [
     'dev',
     '--config',
-    join(ROOT, 'wrangler.toml'),
+    options.config ?? join(ROOT, 'wrangler.toml'),
     '--ip',
     '127.0.0.1',
     '--port',
