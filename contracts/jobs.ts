@@ -14,6 +14,11 @@ const JobBase = {
   session_uuid: Uuid,
   /** When the Worker enqueued the job, ISO 8601. */
   requested_at: z.iso.datetime(),
+  /**
+   * When the session was created (the database's clock): the trusted anchor of the session's time window
+   * (`SESSION_WINDOW` in storage.ts). Absent only in jobs an operator builds without the database.
+   */
+  session_started_at: z.iso.datetime().optional(),
 };
 
 /** A chunk landed in `raw/`: process its slot of the timeline now. */

@@ -70,7 +70,26 @@ export interface ChunkName {
 const SEQ_DIGITS = 6;
 const MAX_SEQ = 10 ** SEQ_DIGITS - 1;
 /** A chunk longer than this is not one a recorder restarted every few seconds could produce. */
-export const MAX_CHUNK_DURATION_MS = 10 * 60 * 1000;
+export const MAX_CHUNK_DURATION_MS = 60 * 1000;
+
+/**
+ * Where a session's chunks may lie on the clock: from shortly before the session was created (clock-offset
+ * error) to the longest an attempt can run after it (3 hours, with room for a late last upload). A chunk
+ * named outside this is not part of the recording: placing it would stretch the timeline, and the black
+ * filling its gap, without bound.
+ */
+export const SESSION_WINDOW = { beforeMs: 5 * 60 * 1000, afterMs: 4 * 3600 * 1000 } as const;
+
+/** True when the chunk lies wholly inside the window of a session created at `sessionStartedMs`. */
+export function chunkInSessionWindow(
+  chunk: Pick<ChunkName, 'startMs' | 'durationMs'>,
+  sessionStartedMs: number,
+): boolean {
+  return (
+    chunk.startMs >= sessionStartedMs - SESSION_WINDOW.beforeMs &&
+    chunk.startMs + chunk.durationMs <= sessionStartedMs + SESSION_WINDOW.afterMs
+  );
+}
 const CHUNK_NAME = /^(\d{6})-(\d{13})-(\d{1,9})\.(webm|mp4|jpg)$/;
 
 /** `<seq>-<start_ms>-<duration_ms>.<ext>`, `seq` zero-padded to six digits. */
