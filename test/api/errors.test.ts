@@ -181,6 +181,16 @@ describe('malformed requests', () => {
       400,
       'candidate',
     ],
+    [
+      'a chunk five hours after the session began',
+      'POST',
+      '/session/chunks',
+      JSON.stringify({
+        key: `${rawPrefix(tenant.uuid, sessionId, 'webcam')}${formatChunkName({ seq: 1, startMs: Date.now() + 5 * 3_600_000, durationMs: 5000, ext: 'webm' })}`,
+      }),
+      400,
+      'candidate',
+    ],
     ['a clock time that is not finite', 'POST', '/session/clock', '{"t0": 1e308}', 400, 'candidate'],
   ];
 

@@ -196,6 +196,7 @@ describe('chunks and processing', () => {
         key,
         seq: 3,
         start_ms: startMs,
+        session_started_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
         duration_ms: 5001,
         ext: 'webm',
       }),
@@ -216,6 +217,7 @@ describe('chunks and processing', () => {
     const jobs = await drainJobs();
     expect(jobs).toEqual([
       expect.objectContaining({
+        session_started_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
         type: 'finalize',
         session_uuid: sessionId,
         tenant_uuid: tenant.uuid,

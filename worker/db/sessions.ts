@@ -17,6 +17,8 @@ export interface SessionRow {
   playback_type: 'fullvideo' | 'hls_masterplaylist' | null;
   playback_key: string | null;
   duration_ms: string | null;
+  /** The database's `TIMESTAMP` text, UTC: the anchor of the session's time window. */
+  created_at: string;
 }
 
 export type SessionLookup = { session_id: string } | { unique_identifier: string };
@@ -24,7 +26,8 @@ export type SessionLookup = { session_id: string } | { unique_identifier: string
 /** A finalize that has not reported back within this long is taken as lost, and may be requested again. */
 const FINALIZE_LEASE_MINUTES = 30;
 
-const COLUMNS = 'uuid, tenant_uuid, unique_identifier, status, playback_type, playback_key, duration_ms';
+const COLUMNS =
+  'uuid, tenant_uuid, unique_identifier, status, playback_type, playback_key, duration_ms, created_at';
 
 export async function findSession(
   db: Client,
@@ -40,14 +43,20 @@ export async function findSession(
   return result.rows[0] ?? null;
 }
 
+export interface SessionGate {
+  session_status: SessionStatus;
+  created_at: string;
+  tenant_status: string;
+}
+
 /** The session's and its tenant's status, which decide whether a browser may still upload to it. */
 export async function sessionGate(
   db: Client,
   tenantUuid: string,
   sessionUuid: string,
-): Promise<{ session_status: SessionStatus; tenant_status: string } | null> {
-  const result = await db.execute<{ session_status: SessionStatus; tenant_status: string }>(
-    `SELECT s.status AS session_status, t.status AS tenant_status
+): Promise<SessionGate | null> {
+  const result = await db.execute<SessionGate>(
+    `SELECT s.status AS session_status, s.created_at, t.status AS tenant_status
        FROM sessions s JOIN tenants t ON t.uuid = s.tenant_uuid
       WHERE s.tenant_uuid = ? AND s.uuid = ?`,
     [tenantUuid, sessionUuid],

@@ -4,7 +4,13 @@
  * candidate token acts only on the one session it names.
  */
 import type { Context } from 'hono';
-import { findSession, type SessionLookup, type SessionRow, sessionGate } from '../db/sessions.ts';
+import {
+  findSession,
+  type SessionGate,
+  type SessionLookup,
+  type SessionRow,
+  sessionGate,
+} from '../db/sessions.ts';
 import { ApiError } from '../http/errors.ts';
 import type { AppEnv } from '../http/router.ts';
 
@@ -28,7 +34,7 @@ export async function sessionOf(c: Context<AppEnv>, lookup: SessionLookup): Prom
 /** How long an upload-policy request may rely on an earlier check of its session and tenant. */
 const GATE_CACHE_MS = 30_000;
 const GATE_CACHE_ENTRIES = 10_000;
-const gateCache = new Map<string, { until: number; gate: Awaited<ReturnType<typeof sessionGate>> }>();
+const gateCache = new Map<string, { until: number; gate: SessionGate | null }>();
 
 /**
  * Whether a browser may still add to a session: its tenant is active and it is not yet processed.
@@ -52,6 +58,7 @@ async function assertOpenForUploads(
   if (!state) throw new ApiError('NOT_FOUND', 'No such session');
   if (state.tenant_status !== 'active') throw new ApiError('FORBIDDEN', `Tenant is ${state.tenant_status}`);
   if (state.session_status === 'ready') throw new ApiError('CONFLICT', 'The session is already processed');
+  return state;
 }
 
 /**
@@ -62,7 +69,7 @@ export async function uploadSession(
   c: Context<AppEnv>,
   query: { session_id?: string; unique_identifier?: string },
   options: { cached: boolean },
-): Promise<Pick<SessionRow, 'tenant_uuid' | 'uuid'>> {
+): Promise<Pick<SessionRow, 'tenant_uuid' | 'uuid' | 'created_at'>> {
   const principal = c.get('principal');
   const own =
     principal.kind === 'candidate'
@@ -75,6 +82,6 @@ export async function uploadSession(
         query.unique_identifier !== (await sessionOf(c, { session_id: own.uuid })).unique_identifier);
     if (other) throw new ApiError('FORBIDDEN', 'The candidate token is for another session');
   }
-  await assertOpenForUploads(c, own.tenant_uuid, own.uuid, options.cached);
-  return own;
+  const gate = await assertOpenForUploads(c, own.tenant_uuid, own.uuid, options.cached);
+  return { tenant_uuid: own.tenant_uuid, uuid: own.uuid, created_at: gate.created_at };
 }

@@ -16,9 +16,16 @@ import {
   SessionLookup,
   SessionResponse,
 } from '../../contracts/api.ts';
-import { assetContentType, parseChunkKey, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
+import {
+  assetContentType,
+  chunkInSessionWindow,
+  parseChunkKey,
+  rawPrefix,
+  sessionPrefix,
+} from '../../contracts/storage.ts';
 import { requireApiKey, requireApiKeyOrCandidate, requireCandidate } from '../auth/middleware.ts';
 import { CANDIDATE_SCOPES, signToken } from '../auth/tokens.ts';
+import { isoFromDatetime } from '../db/client.ts';
 import { claimFinalize, createOrFindSession, markRecording, releaseFinalize } from '../db/sessions.ts';
 import { s3UploadUrl } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
@@ -32,13 +39,6 @@ const session = createRouter();
 
 /** Any object key of some session: `proctor/ies/<tenant>/<session>/…`. */
 const SESSION_KEY = /^proctor\/ies\/[^/]+\/[^/]+\//;
-
-/**
- * A chunk is announced right after it is uploaded, so its server-time start lies in the recent past: a
- * session lasts at most 3 hours, and a day leaves room for retries. A start far outside would stretch the
- * timeline (and the black filling its gaps) arbitrarily; the small future margin absorbs clock-offset error.
- */
-const CHUNK_START_WINDOW = { pastMs: 24 * 3600 * 1000, futureMs: 5 * 60 * 1000 };
 
 const apiKey = [{ ApiKey: [] }];
 const candidateOrApiKey: Array<Record<string, string[]>> = [{ ApiKey: [] }, { CandidateToken: [] }];
@@ -187,6 +187,7 @@ session.openapi(
         tenant_uuid: row.tenant_uuid,
         session_uuid: row.uuid,
         requested_at: new Date().toISOString(),
+        session_started_at: isoFromDatetime(row.created_at) ?? undefined,
         reprocess,
       });
     } catch (error) {
@@ -250,12 +251,12 @@ session.openapi(
         `key must be ${prefix}<asset>/raw/<seq>-<start_ms>-<duration_ms>.<ext>`,
       );
     }
-    const now = Date.now();
-    if (
-      chunk.startMs < now - CHUNK_START_WINDOW.pastMs ||
-      chunk.startMs > now + CHUNK_START_WINDOW.futureMs
-    ) {
-      throw new ApiError('BAD_REQUEST', 'start_ms in the key is not within the last 24 hours');
+    const startedAt = isoFromDatetime(row.created_at) ?? '';
+    if (!chunkInSessionWindow(chunk, Date.parse(startedAt))) {
+      throw new ApiError(
+        'BAD_REQUEST',
+        'The chunk’s start_ms and duration_ms lie outside the session’s time window',
+      );
     }
     await enqueueJob(c.get('config'), {
       version: 1,
@@ -263,6 +264,7 @@ session.openapi(
       tenant_uuid: row.tenant_uuid,
       session_uuid: row.uuid,
       requested_at: new Date().toISOString(),
+      session_started_at: startedAt,
       asset: chunk.asset,
       key,
       seq: chunk.seq,
