@@ -434,6 +434,42 @@ describe('a real MediaRecorder recording from Chromium', () => {
   });
 });
 
+describe('chunks named outside the session window', () => {
+  const session = '5a5a5a5a-5a5a-4a5a-8a5a-5a5a5a5a5a5a';
+  const far = 30 * 24 * 3600 * 1000;
+  const planned = (seq: number, offsetMs: number): PlannedChunk => ({
+    asset: 'webcam',
+    seq,
+    offsetMs,
+    durationMs: 3000,
+    file: (chunks[5] as PlannedChunk).file,
+  });
+
+  it('skips such a chunk job without processing it', async () => {
+    const job = await upload(session, planned(9, far));
+    await runOnce({ ...job, session_started_at: new Date(T0).toISOString() });
+    expect(await storage.list(`${sessionPrefix(TENANT, session)}webcam/processed/`)).toEqual([]);
+  });
+
+  it('leaves them off the timeline and lists them in the manifest, anchored on the median start without a session start', async () => {
+    await upload(session, planned(0, 0));
+    await upload(session, planned(1, 3000));
+    const hostile = chunkJob(session, planned(9, far)).key;
+    await runOnce(finalizeJob(session));
+    const manifest = await storage.getText(`${sessionPrefix(TENANT, session)}webcam/processed/manifest.json`);
+    const { timeline, assets } = JSON.parse(manifest ?? '{}');
+    expect(timeline.duration_ms).toBe(6000);
+    expect(assets.webcam.chunks.map((c: { seq: number; status: string }) => `${c.seq}:${c.status}`)).toEqual([
+      '0:ok',
+      '1:ok',
+      '9:out_of_window',
+    ]);
+    expect(assets.webcam.out_of_window).toEqual([hostile]);
+    expect(assets.webcam.gaps).toEqual([]);
+    expect(assets.webcam.missing_seqs).toEqual([]);
+  });
+});
+
 describe('a session the transcoder cannot package', () => {
   it('fails a finalize for a session with no chunks, and says so on its last attempt', async () => {
     const unknown = '0c0c0c0c-0c0c-4c0c-8c0c-0c0c0c0c0c0c';

@@ -4,6 +4,7 @@
  * Running it again finds the chunk's index entry and redoes only the cheap steps.
  */
 import type { ChunkJob } from '../../contracts/jobs.ts';
+import { chunkInSessionWindow } from '../../contracts/storage.ts';
 import { type AssetKeys, assetKeys } from '../storage/layout.ts';
 import { dedupeChunks } from '../timeline/chunks.ts';
 import { type JobContext, JobInputError } from './context.ts';
@@ -55,6 +56,10 @@ export async function runChunkJob(ctx: JobContext, job: ChunkJob): Promise<void>
     throw new JobInputError(
       `${job.key} is not chunk ${job.seq} of the session's ${job.asset} as the job describes it`,
     );
+  }
+  if (job.session_started_at && !chunkInSessionWindow(chunk, Date.parse(job.session_started_at))) {
+    ctx.log.warn('chunk outside the session window; not part of the recording', { chunk: chunk.fileName });
+    return;
   }
   const event = {
     version: 1,

@@ -10,13 +10,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FinalizeJob } from '../../contracts/jobs.ts';
-import { sessionPrefix, VIDEO_ASSETS, type VideoAsset } from '../../contracts/storage.ts';
+import { type Asset, sessionPrefix, VIDEO_ASSETS, type VideoAsset } from '../../contracts/storage.ts';
 import { buildStoryboard, stitch } from '../media/index.ts';
 import { type AssetKeys, assetKeys } from '../storage/layout.ts';
 import { mapLimit } from '../storage/parallel.ts';
 import { dedupeChunks, isCut, slotChunks } from '../timeline/chunks.ts';
 import { secondsOf } from '../timeline/grid.ts';
 import { planTimeline } from '../timeline/plan.ts';
+import { chunkBounds, splitByWindow, windowAnchorMs } from '../timeline/window.ts';
 import { describeError, type JobContext, JobInputError } from './context.ts';
 import { type FinalizedAsset, sessionManifest } from './manifest.ts';
 import {
@@ -30,7 +31,7 @@ import {
   withWorkDir,
 } from './media.ts';
 import { assetMaster, renditionPlaylist, segmentNameOf } from './playlists.ts';
-import { listRaw } from './raw.ts';
+import { listRaw, type RawListing } from './raw.ts';
 import { type AssetProfile, ChunkEntry, gridOf, profileSignature, UndecodableEntry } from './records.ts';
 
 // Index entries are small JSON objects: read this many at a time.
@@ -71,12 +72,12 @@ async function prepareAsset(
   ctx: JobContext,
   job: FinalizeJob,
   asset: VideoAsset,
-  listed: RawChunk[],
+  chunks: { inside: RawChunk[]; outside: RawChunk[] },
   bounds: Bounds,
 ): Promise<PlannedAsset> {
   const keys = assetKeys({ tenant: job.tenant_uuid, session: job.session_uuid, asset });
   const log = ctx.log.child({ asset });
-  const { kept, duplicates } = dedupeChunks(listed);
+  const { kept, duplicates } = dedupeChunks(chunks.inside);
   let profile = await loadProfile(ctx, keys);
   const known = job.reprocess
     ? { entries: new Map<string, ChunkEntry>(), undecodable: new Map<string, UndecodableEntry>() }
@@ -107,7 +108,9 @@ async function prepareAsset(
   }
   if (todo.length > 0) log.progress('chunks', 1);
 
-  const base = { asset, keys, listed, duplicates, entries, undecodable };
+  const listed = [...chunks.inside, ...chunks.outside];
+  const outOfWindow = new Set(chunks.outside.map((chunk) => chunk.key));
+  const base = { asset, keys, listed, outOfWindow, duplicates, entries, undecodable };
   const decodable = kept.filter((chunk) => entries.has(chunk.fileName));
   if (!profile || decodable.length === 0) return base;
 
@@ -212,13 +215,12 @@ async function writeDerived(ctx: JobContext, asset: PlannedAsset): Promise<Final
   });
 }
 
-/** The session timeline: earliest chunk start to latest chunk end over every video asset. */
-function sessionBounds(chunks: RawChunk[]): Bounds | null {
-  if (chunks.length === 0) return null;
-  return {
-    startMs: Math.min(...chunks.map((chunk) => chunk.startMs)),
-    endMs: Math.max(...chunks.map((chunk) => chunk.startMs + chunk.durationMs)),
-  };
+/** Each asset's chunks split by the session's time window (see `timeline/window.ts`). */
+function windowed(job: FinalizeJob, chunks: RawListing['chunks']) {
+  const anchorMs = windowAnchorMs(job.session_started_at, Object.values(chunks).flat()) ?? 0;
+  return Object.fromEntries(
+    Object.entries(chunks).map(([asset, listed]) => [asset, splitByWindow(listed, anchorMs)]),
+  ) as Record<Asset, ReturnType<typeof splitByWindow<RawChunk>>>;
 }
 
 async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void> {
@@ -230,13 +232,18 @@ async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void>
       `no such session: nothing in raw/ under ${sessionPrefix(job.tenant_uuid, job.session_uuid)}`,
     );
   }
-  const bounds = sessionBounds(VIDEO_ASSETS.flatMap((asset) => dedupeChunks(raw.chunks[asset]).kept));
-  if (!bounds) throw new JobInputError('the session has no video chunk');
+  const chunks = windowed(job, raw.chunks);
+  // The session timeline: earliest chunk start to latest chunk end over every video asset.
+  const bounds = chunkBounds(VIDEO_ASSETS.flatMap((asset) => dedupeChunks(chunks[asset].inside).kept));
+  if (!bounds) throw new JobInputError('the session has no video chunk inside its time window');
 
   const planned: PlannedAsset[] = [];
   for (const asset of VIDEO_ASSETS) {
-    if (raw.chunks[asset].length > 0)
-      planned.push(await prepareAsset(ctx, job, asset, raw.chunks[asset], bounds));
+    const { inside, outside } = chunks[asset];
+    if (inside.length === 0 && outside.length === 0) continue;
+    if (outside.length > 0)
+      ctx.log.warn('chunks outside the session window', { asset, count: outside.length });
+    planned.push(await prepareAsset(ctx, job, asset, { inside, outside }, bounds));
   }
   const playable = planned.find((asset) => asset.video);
   if (!playable) throw new JobInputError('no chunk of the session decodes');
@@ -255,7 +262,8 @@ async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void>
       timeline: bounds,
       playback,
       assets: finalized,
-      screenshots: raw.chunks.screenshots,
+      screenshots: chunks.screenshots.inside,
+      screenshotsOutOfWindow: chunks.screenshots.outside.map((chunk) => chunk.key),
       ignoredKeys: raw.ignored,
     }),
   );

@@ -26,6 +26,8 @@ export interface FinalizedAsset {
   keys: AssetKeys;
   /** Every chunk listed in `raw/`. */
   listed: RawChunk[];
+  /** Keys of the listed chunks outside the session's time window: left off the timeline, never a gap. */
+  outOfWindow: ReadonlySet<string>;
   duplicates: Duplicate[];
   entries: ReadonlyMap<string, ChunkEntry>;
   undecodable: ReadonlyMap<string, UndecodableEntry>;
@@ -39,7 +41,9 @@ export interface ManifestInput {
   timeline: { startMs: number; endMs: number };
   playback: { type: 'hls_masterplaylist'; key: string };
   assets: FinalizedAsset[];
+  /** Screenshots inside the session's time window, and the keys of those outside it. */
   screenshots: RawChunk[];
+  screenshotsOutOfWindow: string[];
   ignoredKeys: string[];
 }
 
@@ -51,6 +55,7 @@ function chunkStatus(
   slotted: ReadonlyMap<string, SlottedChunk<RawChunk>>,
 ): Record<string, unknown> {
   const base = { key: chunk.key, seq: chunk.seq, start_ms: chunk.startMs, duration_ms: chunk.durationMs };
+  if (asset.outOfWindow.has(chunk.key)) return { ...base, status: 'out_of_window' };
   const duplicate = asset.duplicates.find((d) => d.key === chunk.key);
   if (duplicate)
     return { ...base, status: 'duplicate', duplicate_of: duplicate.duplicateOf, reason: duplicate.reason };
@@ -77,17 +82,27 @@ function chunkStatus(
 }
 
 function missingSeqs(listed: readonly RawChunk[]): number[] {
-  const present = new Set(listed.map((chunk) => chunk.seq));
-  const last = Math.max(-1, ...present);
+  const present = new Set<number>();
+  let last = -1;
+  for (const chunk of listed) {
+    present.add(chunk.seq);
+    last = Math.max(last, chunk.seq);
+  }
   return Array.from({ length: last + 1 }, (_, seq) => seq).filter((seq) => !present.has(seq));
 }
 
 function videoSummary(asset: FinalizedAsset, video: PackagedVideo) {
   const grid = gridOf(video.profile);
   const ms = (frame: number) => Math.round(msAt(grid, frame));
-  const absorbed = video.timeline.gaps
-    .filter((gap) => gap.filled === 'absorbed')
-    .map((gap) => gap.span.frames);
+  let absorbedFrames = 0;
+  let longestAbsorbed = 0;
+  let absorbedCount = 0;
+  for (const gap of video.timeline.gaps) {
+    if (gap.filled !== 'absorbed') continue;
+    absorbedCount++;
+    absorbedFrames += gap.span.frames;
+    longestAbsorbed = Math.max(longestAbsorbed, gap.span.frames);
+  }
   const framesToMs = (frames: number) => Math.round((frames * 1000) / grid.fps);
   return {
     duration_ms: framesToMs(video.timeline.span.frames),
@@ -116,9 +131,9 @@ function videoSummary(asset: FinalizedAsset, video: PackagedVideo) {
         };
       }),
     absorbed_gaps: {
-      count: absorbed.length,
-      total_ms: framesToMs(absorbed.reduce((sum, frames) => sum + frames, 0)),
-      max_ms: framesToMs(Math.max(0, ...absorbed)),
+      count: absorbedCount,
+      total_ms: framesToMs(absorbedFrames),
+      max_ms: framesToMs(longestAbsorbed),
     },
   };
 }
@@ -139,10 +154,11 @@ export function sessionManifest(input: ManifestInput) {
         .sort((a, b) => a.startMs - b.startMs || a.seq - b.seq)
         .map((chunk) => chunkStatus(chunk, asset, slotted)),
       undecodable: [...asset.undecodable.values()].sort(byKey).map((u) => ({ key: u.key, reason: u.reason })),
-      missing_seqs: missingSeqs(asset.listed),
+      out_of_window: [...asset.outOfWindow].sort(),
+      missing_seqs: missingSeqs(asset.listed.filter((chunk) => !asset.outOfWindow.has(chunk.key))),
     };
   }
-  if (input.screenshots.length > 0) {
+  if (input.screenshots.length + input.screenshotsOutOfWindow.length > 0) {
     assets.screenshots = {
       images: [...input.screenshots]
         .sort((a, b) => a.startMs - b.startMs || a.seq - b.seq)
@@ -152,6 +168,7 @@ export function sessionManifest(input: ManifestInput) {
           captured_at_ms: image.startMs,
           offset_ms: image.startMs - input.timeline.startMs,
         })),
+      out_of_window: [...input.screenshotsOutOfWindow].sort(),
       missing_seqs: missingSeqs(input.screenshots),
     };
   }

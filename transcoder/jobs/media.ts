@@ -15,11 +15,12 @@ import {
   probeChunk,
   renditionSize,
   renditionsFor,
+  TIMELINE_BASE_OFFSET_SEC,
 } from '../media/index.ts';
 import { type AssetKeys, chunkStem, cutSegmentName, placeholderName } from '../storage/layout.ts';
 import { mapLimit } from '../storage/parallel.ts';
 import type { TimelineChunk } from '../timeline/chunks.ts';
-import { type FrameSpan, originFor, spanOf } from '../timeline/grid.ts';
+import { assertTimestampable, type FrameSpan, originFor, spanOf } from '../timeline/grid.ts';
 import type { JobContext } from './context.ts';
 import { AssetProfile, type ChunkEntry, gridOf, profileSignature, type UndecodableEntry } from './records.ts';
 
@@ -83,7 +84,9 @@ async function ensureProfile(ctx: JobContext, keys: AssetKeys, chunk: RawChunk, 
   return (await loadProfile(ctx, keys)) ?? profile;
 }
 
+/** Where a span is encoded, in seconds of the asset's timeline; asserts its timestamps cannot wrap. */
 function slotOf(profile: AssetProfile, span: FrameSpan) {
+  assertTimestampable(gridOf(profile), span, TIMELINE_BASE_OFFSET_SEC * 1000);
   return { startSec: span.start / profile.fps, durationSec: span.frames / profile.fps };
 }
 

@@ -58,9 +58,14 @@ export function planTimeline<T extends TimelineChunk>(input: TimelineInput<T>): 
   const head = chunks[0];
   if (!head) throw new RangeError('a timeline needs at least one decodable chunk');
   const start = Math.min(frameAt(grid, input.startMs), head.span.start);
-  const last = Math.max(frameAt(grid, input.endMs), ...chunks.map((c) => c.span.start + c.span.frames));
+  // Loops, not spreads: a spread of 100k+ chunks overflows the call stack.
+  let last = frameAt(grid, input.endMs);
+  let maxPiece = grid.fps;
+  for (const c of chunks) {
+    last = Math.max(last, c.span.start + c.span.frames);
+    maxPiece = Math.max(maxPiece, c.natural.frames);
+  }
   const thresholdFrames = (input.gapThresholdMs * grid.fps) / 1000;
-  const maxPiece = Math.max(grid.fps, ...chunks.map((c) => c.natural.frames));
 
   const items: TimelineItem<T>[] = [];
   const gaps: TimelineGap[] = [];
