@@ -80,22 +80,31 @@ describe('live playlist items', () => {
     expect(describeItems(chunks, chunk(2).arrivedAtMs + HOLD)).toEqual(['0:50', 'gap:50', '2:50']);
   });
 
-  it('only ever appends, whatever the arrival order and timing', () => {
+  it('only ever appends, whatever the arrival order, timing and chunk lengths', () => {
     let seed = 11;
     const random = () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
       return seed / 2 ** 31;
     };
     for (let run = 0; run < 100; run++) {
-      const all = Array.from({ length: 16 }, (_, seq) =>
-        chunk(
+      let startMs = T0;
+      const all = Array.from({ length: 16 }, (_, seq): LiveChunk => {
+        // From 1 s to the longest a chunk may be (60 s), with a short restart gap after it.
+        const durationMs = random() > 0.7 ? 1000 + Math.floor(random() * 59_000) : 4980;
+        const arrivedAfterMs = random() > 0.8 ? Math.floor(random() * 90_000) : Math.floor(random() * 3000);
+        const at = startMs;
+        startMs += durationMs + Math.floor(random() * 60);
+        return {
+          key: `raw/${String(seq).padStart(6, '0')}-${at}-${durationMs}.webm`,
           seq,
-          random() > 0.8 ? Math.floor(random() * 90_000) : Math.floor(random() * 3000),
-          random() > 0.1,
-        ),
-      ).filter(() => random() > 0.1);
+          startMs: at,
+          durationMs,
+          decodable: random() > 0.1,
+          arrivedAtMs: at + durationMs + arrivedAfterMs,
+        };
+      }).filter(() => random() > 0.1);
       let previous: string[] = [];
-      for (let now = T0; now < T0 + 200_000; now += 1000) {
+      for (let now = T0; now < startMs + 200_000; now += 1000) {
         const current = describeItems(
           all.filter((c) => c.arrivedAtMs <= now),
           now,

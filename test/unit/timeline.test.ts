@@ -158,10 +158,14 @@ describe('gap planning', () => {
     );
   });
 
-  it('splits a long gap so no placeholder is longer than the longest chunk', () => {
-    const timeline = plan([chunk(0, 0, 5000), chunk(1, 5000 + 23_000, 5000)]);
-    const placeholders = timeline.items.filter((i) => i.kind === 'placeholder').map((i) => i.span.frames);
-    expect(placeholders).toEqual([46, 46, 46, 46, 46]);
+  it('splits a long gap into near-equal pieces of at most 6 s, whatever the chunks around it', () => {
+    const pieces = (chunks: TimelineChunk[]) =>
+      plan(chunks)
+        .items.filter((i) => i.kind === 'placeholder')
+        .map((i) => i.span.frames);
+    expect(pieces([chunk(0, 0, 5000), chunk(1, 5000 + 23_000, 5000)])).toEqual([58, 58, 57, 57]);
+    expect(pieces([chunk(0, 0, 60_000), chunk(1, 60_000 + 23_000, 500)])).toEqual([58, 58, 57, 57]);
+    expect(pieces([chunk(0, 0, 100), chunk(1, 100 + 3_600_000, 100)])).toHaveLength(600);
     expect(splitFrames(101, 50)).toEqual([34, 34, 33]);
     expect(splitFrames(7, 50)).toEqual([7]);
   });

@@ -3,7 +3,8 @@
  * session timeline from its first frame to its last with no hole in the playlist's durations.
  *
  * - A gap longer than the threshold (a missing or undecodable chunk, a pause in uploads) becomes black
- *   placeholder segments of exactly its length, split so none is longer than the longest chunk.
+ *   placeholder segments of exactly its length, split into near-equal pieces of at most
+ *   `PLACEHOLDER_PIECE_SEC`.
  * - A shorter gap (recorders restart 13–46 ms late between chunks) is absorbed by the previous segment's
  *   playlist duration: the segment's media stays its own length and the player holds its last frame
  *   until the next segment's timestamps begin. Re-encoding every chunk to close such gaps would make
@@ -44,6 +45,13 @@ export interface TimelineInput<T extends TimelineChunk> {
   gapThresholdMs: number;
 }
 
+/**
+ * The longest placeholder segment. A fixed length, not one taken from the chunks: a gap's pieces then
+ * depend on the gap alone, so a longer chunk arriving later cannot re-split a gap a live playlist already
+ * lists, and a gap costs at most one encode per 6 s whatever the chunks are like.
+ */
+export const PLACEHOLDER_PIECE_SEC = 6;
+
 /** Splits `frames` into the fewest near-equal pieces of at most `max` frames, longer pieces first. */
 export function splitFrames(frames: number, max: number): number[] {
   const count = Math.ceil(frames / max);
@@ -58,13 +66,10 @@ export function planTimeline<T extends TimelineChunk>(input: TimelineInput<T>): 
   const head = chunks[0];
   if (!head) throw new RangeError('a timeline needs at least one decodable chunk');
   const start = Math.min(frameAt(grid, input.startMs), head.span.start);
-  // Loops, not spreads: a spread of 100k+ chunks overflows the call stack.
+  // A loop, not a spread: a spread of 100k+ chunks overflows the call stack.
   let last = frameAt(grid, input.endMs);
-  let maxPiece = grid.fps;
-  for (const c of chunks) {
-    last = Math.max(last, c.span.start + c.span.frames);
-    maxPiece = Math.max(maxPiece, c.natural.frames);
-  }
+  for (const c of chunks) last = Math.max(last, c.span.start + c.span.frames);
+  const maxPiece = PLACEHOLDER_PIECE_SEC * grid.fps;
   const thresholdFrames = (input.gapThresholdMs * grid.fps) / 1000;
 
   const items: TimelineItem<T>[] = [];
