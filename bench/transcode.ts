@@ -137,10 +137,11 @@ const CLOCK_TICKS = 100;
  * CPU seconds used by a process and its children that have ended (ffmpeg runs): utime, stime, cutime and
  * cstime from /proc/<pid>/stat. Unlike wall time, this barely moves when other work shares the machine.
  */
-function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number): { node: number; children: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / CLOCK_TICKS;
+  const ticks = (i: number) => Number(fields[i]) / CLOCK_TICKS;
+  return { node: ticks(11) + ticks(12), children: ticks(13) + ticks(14) };
 }
 
 /** The largest footprint seen between `start()` and `stop()`. */
@@ -271,7 +272,12 @@ async function main() {
       logs.filter((line) => line.msg === 'job done' && line.jobType === 'chunk').length;
     await waitFor('chunk processing', () => doneChunks() === CHUNKS);
     const chunkSec = (performance.now() - chunkStart) / 1000;
-    const chunkCpuSec = cpuSeconds(child.pid ?? 0) - chunkCpuStart;
+    const chunkCpuEnd = cpuSeconds(child.pid ?? 0);
+    const chunkCpu = {
+      node: chunkCpuEnd.node - chunkCpuStart.node,
+      ffmpeg: chunkCpuEnd.children - chunkCpuStart.children,
+    };
+    const chunkCpuSec = chunkCpu.node + chunkCpu.ffmpeg;
     const chunkRss = sampler.stop();
 
     // 3. Finalize: the 10-minute session as processed, then a 60-minute one built from it.
@@ -324,7 +330,7 @@ async function main() {
         '≥ 8×',
       ],
       [
-        `the same, by CPU time on ${cpus().length} cores (${chunkCpuSec.toFixed(0)} CPU-s; less sensitive to other load)`,
+        `the same, by CPU time on ${cpus().length} cores (${chunkCpuSec.toFixed(0)} CPU-s: ffmpeg ${chunkCpu.ffmpeg.toFixed(0)}, Node ${chunkCpu.node.toFixed(0)}; less sensitive to other load)`,
         `${((sessionSec * cpus().length) / chunkCpuSec).toFixed(1)}× realtime`,
         '≥ 8×',
       ],
