@@ -64,11 +64,12 @@ describe('probeChunk', () => {
     });
   });
 
-  it('gives up on a decode that takes too long instead of hanging', async () => {
+  it('gives up on a decode that takes too long, with an error to retry rather than a verdict', async () => {
     const chunk = await makeChunk(dir, { name: 'slow.webm', durationSec: 2 });
-    expect(await probeChunk(chunk, { timeoutMs: 1 })).toMatchObject({
-      decodable: false,
-      reason: 'ffprobe timed out after 1 ms',
+    await expect(probeChunk(chunk, { timeoutMs: 1 })).rejects.toMatchObject({
+      name: 'FfmpegError',
+      timedOut: true,
+      message: 'ffprobe timed out after 1 ms',
     });
   });
 

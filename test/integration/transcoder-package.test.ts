@@ -18,7 +18,9 @@ import type { FinalizeJob, ServiceEvent, SessionStatusReport } from '../../contr
 import { type Asset, formatChunkName, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
 import { createJsonLogger } from '../../transcoder/consumer/log.ts';
 import { runJob } from '../../transcoder/jobs/index.ts';
+import { ChunkEntry, UndecodableEntry } from '../../transcoder/jobs/records.ts';
 import { createReporter } from '../../transcoder/report.ts';
+import { assetKeys } from '../../transcoder/storage/layout.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { makeChunk, makeUndecodableChunk, recordMediaRecorderChunks } from '../support/chunks.ts';
 
@@ -467,6 +469,121 @@ describe('chunks named outside the session window', () => {
     expect(assets.webcam.out_of_window).toEqual([hostile]);
     expect(assets.webcam.gaps).toEqual([]);
     expect(assets.webcam.missing_seqs).toEqual([]);
+  });
+});
+
+describe('chunks a browser made to crash or exhaust the transcoder', () => {
+  const media = () => join(work, 'media');
+  const keysOf = (session: string) => assetKeys({ tenant: TENANT, session, asset: 'webcam' });
+  const planned = (file: string, durationMs = 3000): PlannedChunk => ({
+    asset: 'webcam',
+    seq: 0,
+    offsetMs: 0,
+    durationMs,
+    file,
+  });
+  /** Runs the chunk job of `chunk` in a fresh session; returns the session's records of it. */
+  async function process(session: string, chunk: PlannedChunk) {
+    const job = await upload(session, chunk);
+    await runOnce(job);
+    const name = basename(job.key);
+    return {
+      entry: await storage.getJson(keysOf(session).chunkEntry(name), ChunkEntry),
+      gap: await storage.getJson(keysOf(session).undecodableEntry(name), UndecodableEntry),
+    };
+  }
+
+  it('records a chunk that makes ffmpeg fail as a gap with the reason, and the job succeeds', async () => {
+    const session = '6b6b6b6b-6b6b-4b6b-8b6b-6b6b6b6b6b6b';
+    // A profile with an odd width, which libx264 refuses: any failure of ffmpeg on a chunk is its gap.
+    await storage.putJson(keysOf(session).profile, {
+      version: 1,
+      origin_ms: Math.floor((T0 - 12 * 3600 * 1000) / 1000) * 1000,
+      fps: 10,
+      renditions: ['360p'],
+      resolutions: { '360p': { width: 321, height: 240 } },
+      source: { key: 'elsewhere', width: 321, height: 240 },
+    });
+    const { entry, gap } = await process(session, planned((chunks[5] as PlannedChunk).file));
+    expect(entry).toBeNull();
+    expect(gap?.reason).toMatch(/\S/);
+    expect(gap?.reason).not.toMatch(/ @ 0x/);
+  });
+
+  it('records a chunk whose audio starts after its slot as a gap, without decoding up to it', async () => {
+    const file = join(media(), 'late-audio.webm');
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=white:s=160x120:r=10:d=2',
+      '-itsoffset',
+      '3600',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=1',
+      '-c:v',
+      'libvpx',
+      '-deadline',
+      'realtime',
+      '-c:a',
+      'libopus',
+      file,
+    ]);
+    const { entry, gap } = await process('7c7c7c7c-7c7c-4c7c-8c7c-7c7c7c7c7c7c', planned(file));
+    expect(entry).toBeNull();
+    expect(gap?.reason).toMatch(/^audio starts at 3\d{3}(\.\d+)? s, after the chunk's 3 s slot ends$/);
+  });
+
+  it('records a picture larger than 4096 × 2304 as a gap', async () => {
+    const file = join(media(), 'too-wide.webm');
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=white:s=4112x16:r=10:d=0.3',
+      '-c:v',
+      'libvpx',
+      '-deadline',
+      'realtime',
+      file,
+    ]);
+    const { gap } = await process('8d8d8d8d-8d8d-4d8d-8d8d-8d8d8d8d8d8d', planned(file));
+    expect(gap?.reason).toBe('picture 4112×16 is larger than 4096×2304');
+  });
+
+  it('encodes a tiny chunk named 60 s long for at most its media plus 10 s', async () => {
+    const file = await makeChunk(media(), { name: 'tiny.webm', width: 160, height: 120, durationSec: 0.3 });
+    const { entry } = await process('9e9e9e9e-9e9e-4e9e-8e9e-9e9e9e9e9e9e', planned(file, 60_000));
+    expect(entry?.span.frames).toBeGreaterThanOrEqual(100);
+    expect(entry?.span.frames).toBeLessThanOrEqual(104);
+  });
+
+  it('letterboxes a very wide picture into a profile of another shape instead of failing', async () => {
+    const session = 'afafafaf-afaf-4faf-8faf-afafafafafaf';
+    const first = await process(session, planned((chunks[5] as PlannedChunk).file));
+    expect(first.entry).not.toBeNull();
+    const file = join(media(), 'wide.webm');
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=white:s=4000x8:r=10:d=1',
+      '-c:v',
+      'libvpx',
+      '-deadline',
+      'realtime',
+      file,
+    ]);
+    const { entry } = await process(session, { ...planned(file), seq: 1, offsetMs: 3000 });
+    expect(entry?.source).toMatchObject({ width: 4000, height: 8 });
   });
 });
 

@@ -186,7 +186,7 @@ describe('chunkEncodeJob', () => {
       chunkEncodeJob(plan({ source: { width: 1920, height: 1200 }, segments: [LADDER[2] as SegmentTarget] })),
     );
     expect(graph[1]).toBe(
-      '[scale0]scale=1280:720:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=bilinear,pad=1280:720:-1:-1,setsar=1[seg0]',
+      "[scale0]scale=w='max(2,2*trunc(min(1280/iw,720/ih)*iw/2))':h='max(2,2*trunc(min(1280/iw,720/ih)*ih/2))':flags=bilinear,pad=1280:720:-1:-1,setsar=1[seg0]",
     );
   });
 
@@ -194,7 +194,7 @@ describe('chunkEncodeJob', () => {
     const job = chunkEncodeJob(plan({ hasAudio: true }));
     const audio = graphOf(job).find((f) => f.includes('atrim')) ?? '';
     expect(audio).toBe(
-      '[0:a:0]aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=mono,' +
+      '[0:a:0]atrim=end=6.000000,aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=mono,' +
         'apad,atrim=start_sample=640:end_sample=240256,asplit=3[a0][a1][a2]',
     );
     expect(toArgv(job).join(' ')).not.toContain('anullsrc');

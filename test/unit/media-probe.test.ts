@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { interpretProbe } from '../../transcoder/media/probe.ts';
+import { chunkSlotMs, MEDIA_SLACK_MS } from '../../transcoder/jobs/records.ts';
+import { FfmpegError, isInputFailure, runTimeoutMs } from '../../transcoder/media/ffmpeg.ts';
+import { interpretProbe, lastPacketEnd, lateStream } from '../../transcoder/media/probe.ts';
 
 const VP8_WITH_OPUS = JSON.stringify({
   streams: [
@@ -7,7 +9,6 @@ const VP8_WITH_OPUS = JSON.stringify({
     { index: 1, codec_name: 'opus', codec_type: 'audio', nb_read_frames: '81' },
   ],
   format: { duration: '4.838652' },
-  packets: [{ stream_index: 0, pts_time: '0.000000', duration_time: '0.033000' }],
 });
 
 describe('interpretProbe', () => {
@@ -70,20 +71,48 @@ describe('interpretProbe', () => {
     });
   });
 
-  it('takes the duration from the last video packet when the container has none', () => {
-    const noDuration = JSON.stringify({
-      streams: [
-        { index: 0, codec_type: 'video', codec_name: 'vp9', width: 640, height: 360, nb_read_frames: '3' },
-      ],
-      format: {},
-      packets: [
-        { stream_index: 0, pts_time: '0.000000', duration_time: '0.100000' },
-        { stream_index: 0, pts_time: '2.400000', duration_time: '0.100000' },
-        { stream_index: 1, pts_time: '4.900000', duration_time: '0.020000' },
-        { stream_index: 0, pts_time: '1.000000' },
-      ],
+  it('reads the end of the last video packet from short CSV lines, in any order', () => {
+    expect(lastPacketEnd('0.000000,0.100000\n2.400000,0.100000\n1.000000,N/A\n\n')).toBeCloseTo(2.5, 9);
+    expect(lastPacketEnd('')).toBe(0);
+    expect(lastPacketEnd('N/A,N/A\n')).toBe(0);
+  });
+
+  it('refuses a picture larger than 4096 × 2304 either way up', () => {
+    const sized = (width: number, height: number) =>
+      JSON.stringify({
+        streams: [{ index: 0, codec_type: 'video', codec_name: 'vp8', width, height, nb_read_frames: '3' }],
+        format: { duration: '5' },
+      });
+    expect(interpretProbe(0, sized(4096, 2304), '').decodable).toBe(true);
+    expect(interpretProbe(0, sized(2304, 4096), '').decodable).toBe(true);
+    expect(interpretProbe(0, sized(4098, 2), '')).toMatchObject({
+      decodable: false,
+      reason: 'picture 4098×2 is larger than 4096×2304',
     });
-    expect(interpretProbe(0, noDuration, '')).toMatchObject({ decodable: true, durationSec: 2.5 });
+    expect(interpretProbe(0, sized(3000, 3000), '').decodable).toBe(false);
+  });
+
+  it('reads the first timestamp of each stream, and calls a stream starting after the slot late', () => {
+    const late = JSON.stringify({
+      streams: [
+        {
+          index: 0,
+          codec_type: 'video',
+          codec_name: 'vp8',
+          width: 64,
+          height: 64,
+          start_time: '0.000000',
+          nb_read_frames: '3',
+        },
+        { index: 1, codec_type: 'audio', codec_name: 'opus', start_time: '3600.000000' },
+      ],
+      format: { duration: '3600.5' },
+    });
+    const probe = interpretProbe(0, late, '');
+    expect(probe).toMatchObject({ decodable: true, videoStartSec: 0, audioStartSec: 3600 });
+    expect(lateStream(probe, 5)).toBe("audio starts at 3600 s, after the chunk's 5 s slot ends");
+    expect(lateStream({ ...probe, audioStartSec: -0.007 }, 5)).toBeNull();
+    expect(lateStream({ ...probe, videoStartSec: 5, audioStartSec: undefined }, 5)).toMatch(/^video starts/);
   });
 
   it('does not throw on output that is not ffprobe JSON', () => {
@@ -91,5 +120,28 @@ describe('interpretProbe', () => {
       decodable: false,
       reason: 'ffprobe wrote unreadable output (exit 0)',
     });
+  });
+});
+
+describe('bounds per chunk', () => {
+  it('gives a chunk its name’s slot, but at most its media’s length plus 10 s', () => {
+    expect(chunkSlotMs(5000, 2.2)).toBe(5000);
+    expect(chunkSlotMs(60_000, 55)).toBe(60_000);
+    expect(chunkSlotMs(60_000, 0.2)).toBe(10_200);
+    expect(chunkSlotMs(60_000, 0)).toBe(MEDIA_SLACK_MS);
+  });
+
+  it('limits each run in proportion to its media', () => {
+    expect(runTimeoutMs(0)).toBe(60_000);
+    expect(runTimeoutMs(60)).toBe(60_000 + 20 * 60_000);
+    expect(runTimeoutMs(4 * 3600, 1000)).toBe(60_000 + 4 * 3600 * 1000);
+  });
+
+  it('tells a failure of the input from a timeout, and from a tool that never started', () => {
+    const details = { tool: 'ffmpeg' as const, args: [], stderrTail: '' };
+    expect(isInputFailure(new FfmpegError('exit 1', details))).toBe(true);
+    expect(isInputFailure(new FfmpegError('timed out', { ...details, timedOut: true }))).toBe(false);
+    expect(isInputFailure(new FfmpegError('spawn ENOENT', { ...details, started: false }))).toBe(false);
+    expect(isInputFailure(new Error('S3 is down'))).toBe(false);
   });
 });

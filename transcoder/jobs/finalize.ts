@@ -32,7 +32,14 @@ import {
 } from './media.ts';
 import { assetMaster, renditionPlaylist, segmentNameOf } from './playlists.ts';
 import { listRaw, type RawListing } from './raw.ts';
-import { type AssetProfile, ChunkEntry, gridOf, profileSignature, UndecodableEntry } from './records.ts';
+import {
+  type AssetProfile,
+  ChunkEntry,
+  chunkSlotMs,
+  gridOf,
+  profileSignature,
+  UndecodableEntry,
+} from './records.ts';
 
 // Index entries are small JSON objects: read this many at a time.
 const READ_PARALLELISM = 16;
@@ -111,7 +118,11 @@ async function prepareAsset(
   const listed = [...chunks.inside, ...chunks.outside];
   const outOfWindow = new Set(chunks.outside.map((chunk) => chunk.key));
   const base = { asset, keys, listed, outOfWindow, duplicates, entries, undecodable };
-  const decodable = kept.filter((chunk) => entries.has(chunk.fileName));
+  // Each chunk fills the slot it was encoded for (see `chunkSlotMs`); the rest of its name's span is a gap.
+  const decodable = kept.flatMap((chunk) => {
+    const entry = entries.get(chunk.fileName);
+    return entry ? [{ ...chunk, durationMs: chunkSlotMs(chunk.durationMs, entry.source.duration_sec) }] : [];
+  });
   if (!profile || decodable.length === 0) return base;
 
   const grid = gridOf(profile);

@@ -12,9 +12,12 @@ import {
   DEFAULT_FPS,
   encodeChunk,
   encodePlaceholder,
+  isInputFailure,
+  lateStream,
   probeChunk,
   renditionSize,
   renditionsFor,
+  runTimeoutMs,
   TIMELINE_BASE_OFFSET_SEC,
 } from '../media/index.ts';
 import { type AssetKeys, chunkStem, cutSegmentName, placeholderName } from '../storage/layout.ts';
@@ -22,7 +25,14 @@ import { mapLimit } from '../storage/parallel.ts';
 import type { TimelineChunk } from '../timeline/chunks.ts';
 import { assertTimestampable, type FrameSpan, originFor, spanOf } from '../timeline/grid.ts';
 import type { JobContext } from './context.ts';
-import { AssetProfile, type ChunkEntry, gridOf, profileSignature, type UndecodableEntry } from './records.ts';
+import {
+  AssetProfile,
+  type ChunkEntry,
+  chunkSlotMs,
+  gridOf,
+  profileSignature,
+  type UndecodableEntry,
+} from './records.ts';
 
 /** A chunk object in `raw/`, as its key describes it. */
 export interface RawChunk extends TimelineChunk {
@@ -90,11 +100,51 @@ function slotOf(profile: AssetProfile, span: FrameSpan) {
   return { startSec: span.start / profile.fps, durationSec: span.frames / profile.fps };
 }
 
-/** Downloads a chunk and probes it. */
+/** What a media step returns when the chunk's own media made ffprobe or ffmpeg fail. */
+interface MediaFailure {
+  failed: string;
+}
+
+function isFailure(value: object): value is MediaFailure {
+  return 'failed' in value;
+}
+
+/**
+ * Runs a step on a chunk's media. Whatever bytes the browser uploaded, a failure they cause (an error
+ * exit, a crash, output past its buffer, a size the encoder refuses) comes back as a reason, so the
+ * chunk becomes a gap instead of failing the session; a timeout or an abort stays an error, and the job
+ * is tried again.
+ */
+async function mediaStep<T extends object>(step: () => Promise<T>): Promise<T | MediaFailure> {
+  try {
+    return await step();
+  } catch (error) {
+    if (isInputFailure(error)) return { failed: error.message };
+    throw error;
+  }
+}
+
+/** Downloads a chunk and probes it, under a time limit proportional to its length. */
 async function fetchChunk(ctx: JobContext, dir: string, chunk: RawChunk) {
   const input = join(dir, chunk.fileName);
   await ctx.storage.download(chunk.key, input, ctx.signal);
-  return { input, probe: await probeChunk(input, { signal: ctx.signal }) };
+  const probe = await mediaStep(() =>
+    probeChunk(input, { signal: ctx.signal, timeoutMs: runTimeoutMs(chunk.durationMs / 1000) }),
+  );
+  return { input, probe: isFailure(probe) ? undecodableProbe(probe.failed) : probe };
+}
+
+function undecodableProbe(reason: string): ChunkProbe {
+  return {
+    decodable: false,
+    reason,
+    durationSec: 0,
+    width: 0,
+    height: 0,
+    hasAudio: false,
+    videoCodec: '',
+    videoFrames: 0,
+  };
 }
 
 /** Encodes a chunk's segments into `dir` and uploads them; frames and thumbnails too when asked. */
@@ -113,24 +163,27 @@ async function encodeSegments(
 ) {
   const framesDir = join(o.dir, 'frames');
   const thumbsDir = join(o.dir, 'thumbnails');
-  const encoded = await encodeChunk({
-    input: o.input,
-    outDir: join(o.dir, 'segments'),
-    name: o.name,
-    slot: slotOf(o.profile, o.span),
-    renditions: o.profile.renditions,
-    resolutions: o.profile.resolutions,
-    fps: o.profile.fps,
-    probe: o.probe,
-    frames: o.framesOf && {
-      dir: framesDir,
-      thumbsDir,
-      chunkStartMs: o.framesOf.startMs,
-      fps: ctx.settings.framesFps,
-    },
-    signal: ctx.signal,
-    onProgress: (fraction) => ctx.log.progress('encode', fraction, { segment: o.name }),
-  });
+  const encoded = await mediaStep(() =>
+    encodeChunk({
+      input: o.input,
+      outDir: join(o.dir, 'segments'),
+      name: o.name,
+      slot: slotOf(o.profile, o.span),
+      renditions: o.profile.renditions,
+      resolutions: o.profile.resolutions,
+      fps: o.profile.fps,
+      probe: o.probe,
+      frames: o.framesOf && {
+        dir: framesDir,
+        thumbsDir,
+        chunkStartMs: o.framesOf.startMs,
+        fps: ctx.settings.framesFps,
+      },
+      signal: ctx.signal,
+      onProgress: (fraction) => ctx.log.progress('encode', fraction, { segment: o.name }),
+    }),
+  );
+  if (isFailure(encoded)) return encoded;
   const segments = o.profile.renditions.map(
     (r) => [keys.segment(r, o.name), encoded.segments[r] ?? ''] as const,
   );
@@ -161,18 +214,22 @@ async function recordUndecodable(
 }
 
 /**
- * Processes a chunk over its own span (start to wall-clock end from its name): segments for every
- * rendition of the asset's profile, analysis frames and thumbnails, then its index entry. A chunk that
- * does not decode, or is too short for one frame, is recorded as a gap instead.
+ * Processes a chunk over its own span (start to wall-clock end from its name, at most its media's length
+ * plus `MEDIA_SLACK_MS`): segments for every rendition of the asset's profile, analysis frames and
+ * thumbnails, then its index entry. A chunk that does not decode, makes ffmpeg fail, is too short for one
+ * frame, or has a stream starting after its slot ends, is recorded as a gap instead.
  */
 export async function processChunk(ctx: JobContext, keys: AssetKeys, chunk: RawChunk): Promise<ChunkOutcome> {
   return withWorkDir(ctx, async (dir) => {
     const { input, probe } = await fetchChunk(ctx, dir, chunk);
     if (!probe.decodable) return recordUndecodable(ctx, keys, chunk, probe.reason ?? 'does not decode');
+    const slotMs = chunkSlotMs(chunk.durationMs, probe.durationSec);
+    const late = lateStream(probe, slotMs / 1000);
+    if (late) return recordUndecodable(ctx, keys, chunk, late);
     const profile = await ensureProfile(ctx, keys, chunk, probe);
-    const span = spanOf(gridOf(profile), chunk.startMs, chunk.durationMs);
+    const span = spanOf(gridOf(profile), chunk.startMs, slotMs);
     if (span.frames < 1) return recordUndecodable(ctx, keys, chunk, 'shorter than one frame');
-    const { frameKeys, thumbnailKeys } = await encodeSegments(ctx, keys, {
+    const encoded = await encodeSegments(ctx, keys, {
       dir,
       input,
       probe,
@@ -181,6 +238,8 @@ export async function processChunk(ctx: JobContext, keys: AssetKeys, chunk: RawC
       span,
       framesOf: chunk,
     });
+    if (isFailure(encoded)) return recordUndecodable(ctx, keys, chunk, encoded.failed);
+    const { frameKeys, thumbnailKeys } = encoded;
     const entry: ChunkEntry = {
       version: 1,
       key: chunk.key,
@@ -216,7 +275,8 @@ export async function encodeCut(
   await withWorkDir(ctx, async (dir) => {
     const { input, probe } = await fetchChunk(ctx, dir, chunk);
     if (!probe.decodable) throw new Error(`${chunk.key} decoded before but not now: ${probe.reason}`);
-    await encodeSegments(ctx, keys, { dir, input, probe, profile, name, span });
+    const encoded = await encodeSegments(ctx, keys, { dir, input, probe, profile, name, span });
+    if (isFailure(encoded)) throw new Error(`${chunk.key} encoded before but not cut: ${encoded.failed}`);
   });
   return name;
 }

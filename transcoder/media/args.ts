@@ -225,10 +225,11 @@ function scaleTo(from: Resolution, to: Resolution, flags?: string): string {
   const withFlags = flags ? `:flags=${flags}` : '';
   const ratio = from.width / from.height / (to.width / to.height);
   if (Math.abs(ratio - 1) <= SAME_ASPECT) return `scale=${to.width}:${to.height}${withFlags},setsar=1`;
-  return (
-    `scale=${to.width}:${to.height}:force_original_aspect_ratio=decrease:force_divisible_by=2${withFlags},` +
-    `pad=${to.width}:${to.height}:-1:-1,setsar=1`
-  );
+  // The fitted size as expressions of the input's (so a picture resized mid-chunk is fitted anew), even
+  // and never below 2: force_original_aspect_ratio rounds a very wide picture's height down to 0, which
+  // the scaler refuses.
+  const fitted = (side: 'iw' | 'ih') => `'max(2,2*trunc(min(${to.width}/iw,${to.height}/ih)*${side}/2))'`;
+  return `scale=w=${fitted('iw')}:h=${fitted('ih')}${withFlags},pad=${to.width}:${to.height}:-1:-1,setsar=1`;
 }
 
 /** One scaler in a cascade: its output size, and the scaler it reads from (-1: the source). */
@@ -277,9 +278,13 @@ function segmentAudio(source: string, timing: SlotTiming, outs: string[]): strin
 const SILENCE = `anullsrc=r=${AUDIO.sampleRate}:cl=mono,`;
 /**
  * A chunk's audio from its time 0, gaps and a late start filled with silence by timestamp (`async`), so
- * sample n is at n / rate seconds and stays in step with the video's time 0.
+ * sample n is at n / rate seconds and stays in step with the video's time 0. Cut first at the slot's end
+ * (plus a second for the AAC grid): audio far past it would otherwise be resampled, and a stream starting
+ * far past it would have `async` buffer silence up to its start.
  */
-const CHUNK_AUDIO = `[0:a:0]aresample=${AUDIO.sampleRate}:async=1:first_pts=0,`;
+function chunkAudio(timing: SlotTiming): string {
+  return `[0:a:0]atrim=end=${(timing.durationSec + 1).toFixed(6)},aresample=${AUDIO.sampleRate}:async=1:first_pts=0,`;
+}
 
 export interface FramesPlan {
   /** image2 patterns (`…%d.jpg`), numbered from 0 in frame order; the caller renames them. */
@@ -348,7 +353,7 @@ export function chunkEncodeJob(plan: ChunkEncodePlan): FfmpegJob {
         `[scale${i}]${scaleTo(steps[step.from]?.size ?? plan.source, step.size, plan.scaleFlags)}${fanOut(i)}`,
     ),
     ...segments.map((_, i) => `[seg${i}]${fillSlot(plan.fps, timing.frameCount)}[v${i}]`),
-    segmentAudio(plan.hasAudio ? CHUNK_AUDIO : SILENCE, timing, audio),
+    segmentAudio(plan.hasAudio ? chunkAudio(timing) : SILENCE, timing, audio),
   ];
   const outputs = segments.map((seg, i) => segmentOutput(seg, timing, `v${i}`, audio[i] ?? ''));
   if (frames) {
@@ -500,7 +505,8 @@ export function stitchJob(o: { playlist: string; target: string }): FfmpegJob {
 
 /**
  * ffprobe arguments that decode every frame (`-count_frames`), so a file that parses but does not decode
- * is caught, and report streams, container duration and packet times (for files without a Duration).
+ * is caught, and report streams (with their first timestamps) and the container duration. Packets are
+ * not listed: a 100 MiB upload of tiny packets would overflow any output buffer.
  */
 export function probeArgs(file: string): string[] {
   return [
@@ -509,9 +515,25 @@ export function probeArgs(file: string): string[] {
     'error',
     '-count_frames',
     '-show_entries',
-    'stream=index,codec_type,codec_name,width,height,nb_read_frames:format=duration:packet=stream_index,pts_time,duration_time',
+    'stream=index,codec_type,codec_name,width,height,start_time,nb_read_frames:format=duration',
     '-of',
     'json',
+    file,
+  ];
+}
+
+/** ffprobe arguments listing the times of the first video stream's packets, one short CSV line each. */
+export function videoPacketArgs(file: string): string[] {
+  return [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'packet=pts_time,duration_time',
+    '-of',
+    'csv=p=0',
     file,
   ];
 }

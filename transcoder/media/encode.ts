@@ -19,7 +19,7 @@ import {
   slotTiming,
   THUMBNAIL_WIDTH,
 } from './args.ts';
-import { type MediaLog, runFfmpeg } from './ffmpeg.ts';
+import { type MediaLog, runFfmpeg, runTimeoutMs } from './ffmpeg.ts';
 import { type ChunkProbe, probeChunk } from './probe.ts';
 import { fitWidth, type Resolution, renditionSize } from './renditions.ts';
 
@@ -70,6 +70,8 @@ export interface EncodeChunkOptions {
    */
   resolutions?: RenditionSizes;
   signal?: AbortSignal;
+  /** Time limit of the run; by default `runTimeoutMs` of the slot. */
+  timeoutMs?: number;
   /** Fraction of the slot encoded, 0…1. */
   onProgress?: (fraction: number) => void;
   log?: MediaLog;
@@ -117,6 +119,7 @@ export async function encodeChunk(o: EncodeChunkOptions): Promise<EncodeChunkRes
       }),
       {
         signal: o.signal,
+        timeoutMs: o.timeoutMs ?? runTimeoutMs(timing.durationSec),
         log: o.log,
         onProgress:
           o.onProgress &&
@@ -158,6 +161,7 @@ export async function encodePlaceholder(o: EncodePlaceholderOptions): Promise<Se
   try {
     await runFfmpeg(placeholderJob({ timing, fps, segments: staging.targets }), {
       signal: o.signal,
+      timeoutMs: runTimeoutMs(timing.durationSec),
       log: o.log,
     });
     return { segments: await staging.publish(), timing: pick(timing) };

@@ -34,10 +34,18 @@ export class FfmpegError extends Error {
   readonly args: string[];
   readonly stderrTail: string;
   readonly timedOut: boolean;
+  /** False when the process never started (not installed, no memory to spawn): nothing about the input. */
+  readonly started: boolean;
 
   constructor(
     message: string,
-    details: { tool: 'ffmpeg' | 'ffprobe'; args: string[]; stderrTail: string; timedOut?: boolean },
+    details: {
+      tool: 'ffmpeg' | 'ffprobe';
+      args: string[];
+      stderrTail: string;
+      timedOut?: boolean;
+      started?: boolean;
+    },
     options?: ErrorOptions,
   ) {
     super(message, options);
@@ -45,7 +53,25 @@ export class FfmpegError extends Error {
     this.args = details.args;
     this.stderrTail = details.stderrTail;
     this.timedOut = details.timedOut ?? false;
+    this.started = details.started ?? true;
   }
+}
+
+/**
+ * Whether an error says the input is bad rather than that the run was interrupted: ffmpeg or ffprobe ran
+ * and failed on its own (an error exit, a crash, output past its buffer). A timeout is not: a busy machine
+ * can cause it, so it is worth another attempt.
+ */
+export function isInputFailure(error: unknown): error is FfmpegError {
+  return error instanceof FfmpegError && error.started && !error.timedOut;
+}
+
+/**
+ * A run's time limit, proportional to the media it handles: `baseMs` to start plus `msPerSecond` for each
+ * second of media, so a stuck process releases its job long before SQS's 12 h visibility ceiling.
+ */
+export function runTimeoutMs(mediaSec: number, msPerSecond = 20_000, baseMs = 60_000): number {
+  return Math.ceil(baseMs + msPerSecond * Math.max(0, mediaSec));
 }
 
 const STDERR_TAIL_LINES = 20;
@@ -142,7 +168,7 @@ export function runFfmpeg(job: FfmpegJob, o: RunOptions = {}): Promise<void> {
       finish(
         new FfmpegError(
           message,
-          { tool: 'ffmpeg', args, stderrTail: tail.join('\n'), timedOut: expired },
+          { tool: 'ffmpeg', args, stderrTail: tail.join('\n'), timedOut: expired, started: spawned },
           { cause: err },
         ),
       );
@@ -205,6 +231,8 @@ export function runFfprobe(args: string[], o: Omit<RunOptions, 'onProgress'> = {
               args,
               stderrTail: stderr.split('\n').slice(-STDERR_TAIL_LINES).join('\n'),
               timedOut: expired,
+              // execFile reports a failed spawn with `syscall: 'spawn <file>'` (node:child_process).
+              started: !error?.syscall?.startsWith('spawn'),
             },
             { cause: error },
           ),

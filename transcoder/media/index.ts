@@ -23,8 +23,8 @@ export {
   type SegmentsResult,
   UndecodableChunkError,
 } from './encode.ts';
-export { FfmpegError, type MediaLog, type MediaLogEntry } from './ffmpeg.ts';
-export { type ChunkProbe, PROBE_TIMEOUT_MS, probeChunk } from './probe.ts';
+export { FfmpegError, isInputFailure, type MediaLog, type MediaLogEntry, runTimeoutMs } from './ffmpeg.ts';
+export { type ChunkProbe, lateStream, MAX_PICTURE, PROBE_TIMEOUT_MS, probeChunk } from './probe.ts';
 export {
   AUDIO,
   RENDITION_LADDER,

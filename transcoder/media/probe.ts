@@ -3,14 +3,14 @@
  * merely that the container parsed: a truncated upload parses and then ends mid-cluster.
  */
 import { z } from 'zod';
-import { probeArgs } from './args.ts';
-import { FfmpegError, type MediaLog, runFfprobe } from './ffmpeg.ts';
+import { probeArgs, videoPacketArgs } from './args.ts';
+import { type MediaLog, runFfprobe } from './ffmpeg.ts';
 
 export interface ChunkProbe {
   decodable: boolean;
-  /** Why not decodable: ffprobe's first error, a missing video stream, or a timeout. */
+  /** Why not decodable: ffprobe's first error, a missing video stream, or a picture too large. */
   reason?: string;
-  /** Container duration (MediaRecorder: the last frame's time), else the end of the last packet; 0 if unknown. */
+  /** Container duration (MediaRecorder: the last frame's time), else the end of the last video packet; 0 if unknown. */
   durationSec: number;
   width: number;
   height: number;
@@ -19,10 +19,19 @@ export interface ChunkProbe {
   videoCodec: string;
   /** Video frames decoded. */
   videoFrames: number;
+  /** First timestamp of the video and of the audio stream, seconds; absent when unknown or no such stream. */
+  videoStartSec?: number;
+  audioStartSec?: number;
 }
 
-/** Enough for a ten-minute 1080p chunk (the longest a chunk name admits) on a busy machine. */
+/** Enough for a one-minute 1080p chunk (the longest a chunk name admits) on a busy machine. */
 export const PROBE_TIMEOUT_MS = 60_000;
+
+/**
+ * The largest picture a chunk may have: a 4K screen (4096 × 2304 either way up). Beyond it one chunk
+ * would cost many times a normal one to decode and scale.
+ */
+export const MAX_PICTURE = { longSide: 4096, shortSide: 2304 } as const;
 
 const ProbeOutput = z.object({
   streams: z
@@ -33,44 +42,32 @@ const ProbeOutput = z.object({
         codec_name: z.string().optional(),
         width: z.number().optional(),
         height: z.number().optional(),
+        start_time: z.coerce.number().optional(),
         nb_read_frames: z.coerce.number().optional(),
       }),
     )
     .default([]),
   format: z.object({ duration: z.coerce.number().optional() }).optional(),
-  packets: z
-    .array(
-      z.object({
-        stream_index: z.number(),
-        pts_time: z.coerce.number().optional(),
-        duration_time: z.coerce.number().optional(),
-      }),
-    )
-    .default([]),
 });
 type ProbeOutput = z.infer<typeof ProbeOutput>;
 
 /**
- * Probes a local chunk by decoding all of it under a timeout. Never throws for a bad file: a truncated,
- * garbage or empty chunk, or one whose decode hangs, comes back `decodable: false` with a reason.
- * Rejects only when aborted through `signal` or when ffprobe itself cannot run.
+ * Probes a local chunk by decoding all of it under a timeout. A truncated, garbage, empty or oversized
+ * chunk comes back `decodable: false` with a reason. Rejects when aborted through `signal`, on the
+ * timeout (which says as much about a busy machine as about the chunk, so it is worth another attempt),
+ * and with an `FfmpegError` when ffprobe fails in a way its output cannot explain.
  */
 export async function probeChunk(
   file: string,
   opts: { signal?: AbortSignal; timeoutMs?: number; log?: MediaLog } = {},
 ): Promise<ChunkProbe> {
-  let run: Awaited<ReturnType<typeof runFfprobe>>;
-  try {
-    run = await runFfprobe(probeArgs(file), {
-      signal: opts.signal,
-      timeoutMs: opts.timeoutMs ?? PROBE_TIMEOUT_MS,
-      log: opts.log,
-    });
-  } catch (error) {
-    if (error instanceof FfmpegError && error.timedOut) return undecodable(error.message);
-    throw error;
-  }
-  return interpretProbe(run.exitCode, run.stdout, run.stderr);
+  const run = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? PROBE_TIMEOUT_MS, log: opts.log };
+  const decoded = await runFfprobe(probeArgs(file), run);
+  const probe = interpretProbe(decoded.exitCode, decoded.stdout, decoded.stderr);
+  if (!probe.decodable || probe.durationSec > 0) return probe;
+  // No container duration (e.g. a WebM without a Duration element): the end of the last video packet.
+  const packets = await runFfprobe(videoPacketArgs(file), run);
+  return { ...probe, durationSec: lastPacketEnd(packets.stdout) };
 }
 
 const NOTHING: Omit<ChunkProbe, 'decodable' | 'reason'> = {
@@ -99,13 +96,16 @@ export function interpretProbe(exitCode: number, stdout: string, stderr: string)
     return undecodable(firstError ?? `ffprobe wrote unreadable output (exit ${exitCode})`);
   }
   const video = parsed.streams.find((s) => s.codec_type === 'video');
+  const audio = parsed.streams.find((s) => s.codec_type === 'audio');
   const found: Omit<ChunkProbe, 'decodable' | 'reason'> = {
-    durationSec: parsed.format?.duration ?? lastPacketEnd(parsed, video?.index),
+    durationSec: parsed.format?.duration ?? 0,
     width: video?.width ?? 0,
     height: video?.height ?? 0,
-    hasAudio: parsed.streams.some((s) => s.codec_type === 'audio'),
+    hasAudio: audio !== undefined,
     videoCodec: video?.codec_name ?? '',
     videoFrames: video?.nb_read_frames ?? 0,
+    ...(video?.start_time === undefined ? {} : { videoStartSec: video.start_time }),
+    ...(audio?.start_time === undefined ? {} : { audioStartSec: audio.start_time }),
   };
   if (exitCode !== 0) return undecodable(firstError ?? `ffprobe exited with code ${exitCode}`, found);
   if (firstError) return undecodable(firstError, found);
@@ -113,15 +113,41 @@ export function interpretProbe(exitCode: number, stdout: string, stderr: string)
   if (found.videoFrames === 0 || found.width === 0 || found.height === 0) {
     return undecodable('no video frame decoded', found);
   }
+  const [short, long] = [found.width, found.height].sort((a, b) => a - b) as [number, number];
+  if (long > MAX_PICTURE.longSide || short > MAX_PICTURE.shortSide) {
+    return undecodable(
+      `picture ${found.width}×${found.height} is larger than ${MAX_PICTURE.longSide}×${MAX_PICTURE.shortSide}`,
+      found,
+    );
+  }
   return { ...found, decodable: true };
 }
 
-function lastPacketEnd(parsed: ProbeOutput, videoIndex: number | undefined): number {
+/** The end of the last packet in ffprobe's `pts_time,duration_time` CSV lines; 0 when there is none. Pure. */
+export function lastPacketEnd(csv: string): number {
   let end = 0;
-  for (const p of parsed.packets) {
-    if (p.stream_index === videoIndex && p.pts_time !== undefined) {
-      end = Math.max(end, p.pts_time + (p.duration_time ?? 0));
-    }
+  for (const line of csv.split('\n')) {
+    const [pts, duration] = line.split(',');
+    const start = Number(pts);
+    if (pts === undefined || pts === '' || !Number.isFinite(start)) continue;
+    const length = Number(duration);
+    end = Math.max(end, start + (Number.isFinite(length) ? length : 0));
   }
   return end;
+}
+
+/**
+ * Why a decodable chunk still cannot fill a slot of `slotSec` from its time 0: a stream that starts after
+ * the slot ends would have ffmpeg generate (video) or buffer (audio) everything up to its start. Pure.
+ */
+export function lateStream(probe: ChunkProbe, slotSec: number): string | null {
+  for (const [kind, start] of [
+    ['video', probe.videoStartSec],
+    ['audio', probe.audioStartSec],
+  ] as const) {
+    if (start !== undefined && start >= slotSec) {
+      return `${kind} starts at ${start} s, after the chunk's ${slotSec} s slot ends`;
+    }
+  }
+  return null;
 }

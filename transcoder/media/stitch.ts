@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import HLS from 'hls-parser';
 import { z } from 'zod';
 import { stitchJob } from './args.ts';
-import { type MediaLog, runFfmpeg, runFfprobe } from './ffmpeg.ts';
+import { type MediaLog, runFfmpeg, runFfprobe, runTimeoutMs } from './ffmpeg.ts';
 
 /** The length a VOD playlist declares: the sum of its EXTINF durations. */
 async function playlistDuration(playlist: string): Promise<number> {
@@ -35,6 +35,8 @@ export async function stitch(o: {
   try {
     await runFfmpeg(stitchJob({ playlist: o.playlist, target: partial }), {
       signal: o.signal,
+      // A copy: far faster than realtime, so a second per second of recording is a generous limit.
+      timeoutMs: runTimeoutMs(total, 1000),
       log: o.log,
       onProgress:
         o.onProgress && total > 0

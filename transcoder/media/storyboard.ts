@@ -7,7 +7,7 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { storyboardJob } from './args.ts';
-import { type MediaLog, runFfmpeg, runFfprobe } from './ffmpeg.ts';
+import { type MediaLog, runFfmpeg, runFfprobe, runTimeoutMs } from './ffmpeg.ts';
 import { fitWidth, type Resolution } from './renditions.ts';
 
 /** Tiles are at least this far apart: one every 2 s is as fine as a seek bar can show. */
@@ -141,7 +141,8 @@ export async function buildStoryboard(o: {
         pattern: join(staging, 'sheet_%d.jpg'),
         keyframesOnly: layout.intervalSec >= KEYFRAMES_ONLY_FROM_SEC,
       }),
-      { signal: o.signal, log: o.log },
+      // Decodes the smallest rendition (or only its keyframes): far faster than realtime.
+      { signal: o.signal, log: o.log, timeoutMs: runTimeoutMs(o.durationSec, 1000) },
     );
     const written = new Set(await readdir(staging));
     const sheets: string[] = [];
