@@ -11,11 +11,9 @@ import { parseArgs } from 'node:util';
 import { FinalizeJob } from '../contracts/jobs.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createJsonLogger } from './consumer/log.ts';
-import { createSqsClient } from './consumer/pool.ts';
 import type { LogFields, Logger } from './jobs/context.ts';
 import { runJob } from './jobs/index.ts';
-import { createReporter } from './report.ts';
-import { createS3Client, createStorage } from './storage/s3.ts';
+import { createServices } from './services.ts';
 
 const USAGE = 'usage: npm run transcode -- --tenant <tenant_uuid> --session <session_uuid> [--reprocess]';
 const BAR_WIDTH = 30;
@@ -95,27 +93,13 @@ await mkdir(config.workDir, { recursive: true });
 
 const terminal = process.stderr.isTTY ? terminalLogger(process.stderr) : undefined;
 const log = terminal ?? createJsonLogger({}, { write: (line) => process.stderr.write(`${line}\n`) });
-const sqs = createSqsClient(config);
+const { services } = createServices(config, log);
 const interrupted = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => interrupted.abort(new Error(`interrupted by ${signal}`)));
 }
 try {
-  await runJob(
-    {
-      storage: createStorage(createS3Client(config), config.s3.bucket),
-      reporter: createReporter({
-        apiBase: config.api.base,
-        internalToken: config.api.internalToken,
-        sqs,
-        eventsQueueUrl: config.sqs.eventsQueueUrl,
-      }),
-      settings: config,
-      log,
-    },
-    job,
-    { signal: interrupted.signal, lastAttempt: true },
-  );
+  await runJob(services, job, { signal: interrupted.signal, lastAttempt: true });
   terminal?.end();
   process.exit(0);
 } catch {

@@ -6,11 +6,10 @@ import { mkdir } from 'node:fs/promises';
 import { ConfigError, loadConfig } from './config.ts';
 import { type HealthServer, startHealthServer } from './consumer/health.ts';
 import { createJsonLogger } from './consumer/log.ts';
-import { createJobConsumer, createSqsClient } from './consumer/pool.ts';
+import { createJobConsumer } from './consumer/pool.ts';
 import { describeError } from './jobs/context.ts';
 import { runJob } from './jobs/index.ts';
-import { createReporter } from './report.ts';
-import { createS3Client, createStorage } from './storage/s3.ts';
+import { createServices } from './services.ts';
 
 const log = createJsonLogger({ service: 'transcoder' });
 
@@ -24,18 +23,7 @@ try {
 }
 
 await mkdir(config.workDir, { recursive: true });
-const sqs = createSqsClient(config);
-const services = {
-  storage: createStorage(createS3Client(config), config.s3.bucket),
-  reporter: createReporter({
-    apiBase: config.api.base,
-    internalToken: config.api.internalToken,
-    sqs,
-    eventsQueueUrl: config.sqs.eventsQueueUrl,
-  }),
-  settings: config,
-  log,
-};
+const { sqs, services } = createServices(config, log);
 
 const consumer = createJobConsumer({
   sqs,
