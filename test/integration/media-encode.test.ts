@@ -60,7 +60,7 @@ const TICKS = 90_000;
 const FPS = 10;
 const START_MS = 1_764_158_400_123;
 
-/** The session: slots of the timeline, what fills each, as the colleague's planner would hand them over. */
+/** The session: slots of the timeline, what fills each, as the finalize planner hands them over. */
 const SESSION = [
   { kind: 'chunk', name: 'c0', slot: { startSec: 0, durationSec: 3 } },
   { kind: 'chunk', name: 'c1', slot: { startSec: 3, durationSec: 3 } },
