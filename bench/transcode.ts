@@ -24,9 +24,10 @@ import { promisify } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import type { ChunkJob, FinalizeJob } from '../contracts/jobs.ts';
+import type { ChunkJob } from '../contracts/jobs.ts';
 import { formatChunkName, RENDITIONS, rawPrefix } from '../contracts/storage.ts';
 import { makeChunk } from '../test/support/chunks.ts';
+import { finalizeJob } from '../test/support/jobs.ts';
 import { ChunkEntry } from '../transcoder/jobs/records.ts';
 import { assetKeys, chunkStem } from '../transcoder/storage/layout.ts';
 import { mapLimit } from '../transcoder/storage/parallel.ts';
@@ -282,14 +283,7 @@ async function main() {
 
     // 3. Finalize: the 10-minute session as processed, then a 60-minute one built from it.
     const finalize = async (session: string) => {
-      const job: FinalizeJob = {
-        version: 1,
-        type: 'finalize',
-        tenant_uuid: TENANT,
-        session_uuid: session,
-        requested_at: new Date().toISOString(),
-        reprocess: false,
-      };
+      const job = finalizeJob(TENANT, session);
       sampler.start();
       await sqs.send(
         new SendMessageCommand({ QueueUrl: jobsQueue.queueUrl, MessageBody: JSON.stringify(job) }),

@@ -14,7 +14,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import HLS from 'hls-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FinalizeJob, ServiceEvent, SessionStatusReport } from '../../contracts/jobs.ts';
+import type { ServiceEvent, SessionStatusReport } from '../../contracts/jobs.ts';
 import { type Asset, formatChunkName, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
 import { createJsonLogger } from '../../transcoder/consumer/log.ts';
 import { runJob } from '../../transcoder/jobs/index.ts';
@@ -23,6 +23,7 @@ import { createReporter } from '../../transcoder/report.ts';
 import { assetKeys } from '../../transcoder/storage/layout.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { makeChunk, makeUndecodableChunk, recordMediaRecorderChunks } from '../support/chunks.ts';
+import { finalizeJob } from '../support/jobs.ts';
 
 const run = promisify(execFile);
 const TENANT = '3f1c2b4a-8d7e-4f60-9a1b-2c3d4e5f6a7b';
@@ -98,15 +99,6 @@ async function upload(session: string, chunk: PlannedChunk) {
   );
   return job;
 }
-
-const finalizeJob = (session: string): FinalizeJob => ({
-  version: 1,
-  type: 'finalize',
-  tenant_uuid: TENANT,
-  session_uuid: session,
-  requested_at: new Date().toISOString(),
-  reprocess: false,
-});
 
 const runOnce = (job: Parameters<typeof runJob>[1]) =>
   runJob(services, job, { signal: new AbortController().signal, lastAttempt: true });
@@ -199,7 +191,7 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
 
   beforeAll(async () => {
     for (const chunk of chunks) await runOnce(await upload(session, chunk));
-    await runOnce(finalizeJob(session));
+    await runOnce(finalizeJob(TENANT, session));
     local = join(work, 'package');
     files = await downloadTree(prefix, local);
   });
@@ -372,7 +364,7 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
         .filter((f) => f.endsWith('.m3u8') || f.endsWith('.json'))
         .map((f) => storage.getText(`${prefix}${f}`)),
     );
-    await runOnce(finalizeJob(session));
+    await runOnce(finalizeJob(TENANT, session));
     const after = await storage.list(sessionPrefix(TENANT, session));
     expect(after.map((o) => o.key)).toEqual(before.map((o) => o.key));
     const again = await Promise.all(
@@ -386,7 +378,7 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
   it('builds the same playlists from finalize alone, when no chunk job ever ran', async () => {
     const alone = '1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e';
     for (const chunk of chunks) await upload(alone, chunk);
-    await runOnce(finalizeJob(alone));
+    await runOnce(finalizeJob(TENANT, alone));
     const relative = (s: string) => (text: string | null) => text?.replaceAll(s, '<session>');
     for (const name of ['master.m3u8', 'index_360p.m3u8', 'index_480p.m3u8', 'index_720p.m3u8']) {
       const key = (s: string) => `${sessionPrefix(TENANT, s)}screenshare/processed/hls_playlist/${name}`;
@@ -414,7 +406,7 @@ describe('a real MediaRecorder recording from Chromium', () => {
         new PutObjectCommand({ Bucket: 'recordings', Key: key, Body: await readFile(chunk.file) }),
       );
     }
-    await runOnce(finalizeJob(session));
+    await runOnce(finalizeJob(TENANT, session));
     const local = join(work, 'recorded-package');
     await downloadTree(`${sessionPrefix(TENANT, session)}screenshare/processed/hls_playlist/`, local);
     const { stdout, stderr } = await run('ffmpeg', [
@@ -457,7 +449,7 @@ describe('chunks named outside the session window', () => {
     await upload(session, planned(0, 0));
     await upload(session, planned(1, 3000));
     const hostile = chunkJob(session, planned(9, far)).key;
-    await runOnce(finalizeJob(session));
+    await runOnce(finalizeJob(TENANT, session));
     const manifest = await storage.getText(`${sessionPrefix(TENANT, session)}webcam/processed/manifest.json`);
     const { timeline, assets } = JSON.parse(manifest ?? '{}');
     expect(timeline.duration_ms).toBe(6000);
@@ -590,7 +582,7 @@ describe('chunks a browser made to crash or exhaust the transcoder', () => {
 describe('a session the transcoder cannot package', () => {
   it('fails a finalize for a session with no chunks, and says so on its last attempt', async () => {
     const unknown = '0c0c0c0c-0c0c-4c0c-8c0c-0c0c0c0c0c0c';
-    await expect(runOnce(finalizeJob(unknown))).rejects.toThrow(/no such session/);
+    await expect(runOnce(finalizeJob(TENANT, unknown))).rejects.toThrow(/no such session/);
     expect(reports.filter((r) => r.session_uuid === unknown)).toEqual([
       expect.objectContaining({ status: 'failed', reason: expect.stringMatching(/no such session/) }),
     ]);

@@ -13,10 +13,11 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ChunkJob, FinalizeJob, ServiceEvent, SessionStatusReport } from '../../contracts/jobs.ts';
+import type { ChunkJob, ServiceEvent, SessionStatusReport } from '../../contracts/jobs.ts';
 import { formatChunkName, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { makeChunk } from '../support/chunks.ts';
+import { finalizeJob } from '../support/jobs.ts';
 
 const TENANT = '5e4d3c2b-1a09-4f8e-9d7c-6b5a49382716';
 const T0 = 1_764_158_400_000;
@@ -141,15 +142,6 @@ async function uploadSession(session: string) {
   }
 }
 
-const finalizeJob = (session: string): FinalizeJob => ({
-  version: 1,
-  type: 'finalize',
-  tenant_uuid: TENANT,
-  session_uuid: session,
-  requested_at: new Date().toISOString(),
-  reprocess: false,
-});
-
 async function send(body: string) {
   await sqs.send(new SendMessageCommand({ QueueUrl: queues.jobs, MessageBody: body }));
 }
@@ -263,10 +255,10 @@ describe('the transcoder service', () => {
     // One consumer, busy with the job when killed: a second one would leave a long poll open in fauxqs,
     // which hands the message back to the dead process once and so spends one of its two deliveries.
     const first = await startTranscoder({ CONCURRENCY: '1' });
-    await send(JSON.stringify(finalizeJob(clean)));
+    await send(JSON.stringify(finalizeJob(TENANT, clean)));
     await readyReport(clean);
 
-    await send(JSON.stringify(finalizeJob(killed)));
+    await send(JSON.stringify(finalizeJob(TENANT, killed)));
     // Kill it once the first chunk of the job is done: in the middle of the work.
     const cache = `${sessionPrefix(TENANT, killed)}screenshare/processed/playlist_cache/chunks/`;
     await until(
@@ -296,7 +288,7 @@ describe('the transcoder service', () => {
     await uploadSession(served);
     const transcoder = await startTranscoder();
     const notJson = '{"version":1,"type":"chunk",';
-    const noSuchSession = JSON.stringify(finalizeJob(unknown));
+    const noSuchSession = JSON.stringify(finalizeJob(TENANT, unknown));
     await send(notJson);
     await send(noSuchSession);
     await send(JSON.stringify(chunkJob(served, 1)));
@@ -346,7 +338,7 @@ describe('the transcoder service', () => {
     const session = 'e5e5e5e5-e5e5-4e5e-8e5e-e5e5e5e5e5e5';
     await uploadSession(session);
     const transcoder = await startTranscoder({ SHUTDOWN_DEADLINE_SECONDS: '1' });
-    await send(JSON.stringify(finalizeJob(session)));
+    await send(JSON.stringify(finalizeJob(TENANT, session)));
     await transcoder.waitForLog((line) => line.msg === 'job started' && line.sessionId === session);
     transcoder.child.kill('SIGTERM');
     await transcoder.waitForLog((line) => line.msg === 'draining');
