@@ -11,6 +11,7 @@ import {
   newSession,
   newTenant,
   type Reply,
+  reportStatus,
   stack,
   type TestTenant,
   withKey,
@@ -286,17 +287,13 @@ describe('candidate tokens follow the tenant and the session', () => {
     const tenant = await newTenant();
     const { sessionId } = await newSession(tenant);
     const token = await candidateToken(tenant, sessionId);
-    const report = await call('POST', '/internal/session-status', {
-      headers: { Authorization: `Bearer ${stack.internalToken}` },
-      json: {
-        version: 1,
-        tenant_uuid: tenant.uuid,
-        session_uuid: sessionId,
-        status: 'ready',
-        playback: {
-          type: 'hls_masterplaylist',
-          key: `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/hls_playlist/master.m3u8`,
-        },
+    const report = await reportStatus({
+      tenant_uuid: tenant.uuid,
+      session_uuid: sessionId,
+      status: 'ready',
+      playback: {
+        type: 'hls_masterplaylist',
+        key: `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/hls_playlist/master.m3u8`,
       },
     });
     expect(report.status).toBe(204);
@@ -361,16 +358,13 @@ describe('request ids and reports', () => {
   it('a status report whose playback key lies outside the session is refused', async () => {
     const tenant = await newTenant();
     const { sessionId } = await newSession(tenant);
-    const base = { version: 1, tenant_uuid: tenant.uuid, session_uuid: sessionId, status: 'ready' };
+    const base = { tenant_uuid: tenant.uuid, session_uuid: sessionId, status: 'ready' };
     for (const key of [
       'proctor/ies/other/x.mp4',
       `${sessionPrefix(tenant.uuid, sessionId)}screenshare/raw/000000-1-1.webm`,
       `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/../raw/x.webm`,
     ]) {
-      const reply = await call('POST', '/internal/session-status', {
-        headers: { Authorization: `Bearer ${stack.internalToken}` },
-        json: { ...base, playback: { type: 'fullvideo', key } },
-      });
+      const reply = await reportStatus({ ...base, playback: { type: 'fullvideo', key } });
       expectError(reply, 400, 'BAD_REQUEST');
     }
     expect((await tenant.as('GET', `/session?session_id=${sessionId}`)).status).toBe(200);

@@ -10,6 +10,7 @@ import {
   drainQueue,
   newSession,
   newTenant,
+  reportStatus,
   stack,
   type TestTenant,
 } from './support.ts';
@@ -246,16 +247,12 @@ describe('chunks and processing', () => {
     const masterKey = `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/hls_playlist/master.m3u8`;
     const playlist = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000\nindex_360p.m3u8\n';
     await s3.send(new PutObjectCommand({ Bucket: stack.s3.bucket, Key: masterKey, Body: playlist }));
-    const report = await call('POST', '/internal/session-status', {
-      headers: { Authorization: `Bearer ${stack.internalToken}` },
-      json: {
-        version: 1,
-        tenant_uuid: tenant.uuid,
-        session_uuid: sessionId,
-        status: 'ready',
-        playback: { type: 'hls_masterplaylist', key: masterKey },
-        duration_ms: 60_000,
-      },
+    const report = await reportStatus({
+      tenant_uuid: tenant.uuid,
+      session_uuid: sessionId,
+      status: 'ready',
+      playback: { type: 'hls_masterplaylist', key: masterKey },
+      duration_ms: 60_000,
     });
     expect(report.status).toBe(204);
 

@@ -109,3 +109,10 @@ export async function candidateToken(tenant: TestTenant, sessionId: string): Pro
   if (reply.status !== 201) throw new Error(`no candidate token: ${reply.text}`);
   return (reply.body as { token: string }).token;
 }
+
+/** Sends a status report as the transcoder does, with the internal token. */
+export const reportStatus = (report: Record<string, unknown>) =>
+  call('POST', '/internal/session-status', {
+    headers: { Authorization: `Bearer ${stack.internalToken}` },
+    json: { version: 1, ...report },
+  });
