@@ -147,7 +147,9 @@ describe('chunkEncodeJob', () => {
       expect(valuesOf(o, '-mpegts_copyts')).toEqual(['1']);
       expect(valuesOf(o, '-f')).toEqual(['mpegts']);
       expect(valuesOf(o, '-c:v')).toEqual(['libx264']);
-      expect(valuesOf(o, '-x264-params')).toEqual(['repeat-headers=1:me=dia:subme=1']);
+      expect(valuesOf(o, '-x264-params')).toEqual([
+        'repeat-headers=1:me=dia:subme=1:threads=1:rc-lookahead=5:bframes=0',
+      ]);
       expect(valuesOf(o, '-sc_threshold')).toEqual(['0']);
       expect(valuesOf(o, '-g')).toEqual(['50']);
       expect(valuesOf(o, '-c:a')).toEqual(['aac']);
@@ -217,7 +219,7 @@ describe('chunkEncodeJob', () => {
 
   it('does not rebuild the graph when the source size changes mid-chunk', () => {
     expect(chunkEncodeJob(plan()).inputs).toEqual([
-      { options: ['-reinit_filter', '0'], source: 'in/chunk.webm' },
+      { options: ['-threads', '1', '-reinit_filter', '0'], source: 'in/chunk.webm' },
     ]);
   });
 
@@ -292,7 +294,7 @@ describe('chunkEncodeJob', () => {
   it('passes every flag and value as its own argument, with global options that never read stdin', () => {
     const args = toArgv(chunkEncodeJob(plan({ hasAudio: true })));
     expect(args.filter((a) => a.startsWith('-') && a.includes(' '))).toEqual([]);
-    expect(args.slice(0, 4)).toEqual(['-reinit_filter', '0', '-i', 'in/chunk.webm']);
+    expect(args.slice(0, 6)).toEqual(['-threads', '1', '-reinit_filter', '0', '-i', 'in/chunk.webm']);
     expect(args).toEqual(expect.arrayContaining(['-nostdin', '-hide_banner', '-stats']));
     expect(valuesOf(args, '-v')).toEqual(['error']);
   });
