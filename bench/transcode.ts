@@ -29,6 +29,7 @@ import { formatChunkName, RENDITIONS, rawPrefix } from '../contracts/storage.ts'
 import { makeChunk } from '../test/support/chunks.ts';
 import { finalizeJob } from '../test/support/jobs.ts';
 import { ChunkEntry } from '../transcoder/jobs/records.ts';
+import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../transcoder/launch.ts';
 import { assetKeys, chunkStem } from '../transcoder/storage/layout.ts';
 import { mapLimit } from '../transcoder/storage/parallel.ts';
 import { createStorage } from '../transcoder/storage/s3.ts';
@@ -100,8 +101,13 @@ interface Footprint {
   self: number;
   /** The largest single child (an ffmpeg run). */
   child: number;
-  /** Node and all its children at once. */
+  /** Node and all its children at once: the sum of their RSS, which counts shared library pages once per process. */
   tree: number;
+  /**
+   * The same sum of PSS (proportional set size, smaps_rollup): each shared page split between the processes
+   * that map it, so pages shared by two ffmpeg runs count once — what a container's memory limit charges.
+   */
+  treePss: number;
 }
 
 /** Resident memory of a process, of its largest descendant and of all of them together, from /proc. */
@@ -123,12 +129,24 @@ function treeRss(root: number): Footprint {
   const inTree = (pid: number): boolean => pid === root || (parent.has(pid) && inTree(parent.get(pid) ?? 0));
   let tree = 0;
   let child = 0;
+  let treePss = 0;
   for (const [pid, bytes] of rss) {
     if (!inTree(pid)) continue;
     tree += bytes;
+    treePss += pss(pid);
     if (pid !== root) child = Math.max(child, bytes);
   }
-  return { self: rss.get(root) ?? 0, child, tree };
+  return { self: rss.get(root) ?? 0, child, tree, treePss };
+}
+
+/** A process's proportional set size in bytes, 0 when it has ended. */
+function pss(pid: number): number {
+  try {
+    const kb = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
+    return Number(kb ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
 }
 
 // Kernel clock ticks per second of /proc times (getconf CLK_TCK; 100 on Linux).
@@ -147,17 +165,18 @@ function cpuSeconds(pid: number): { node: number; children: number } {
 
 /** The largest footprint seen between `start()` and `stop()`. */
 function rssSampler(pid: number) {
-  let peak: Footprint = { self: 0, child: 0, tree: 0 };
+  let peak: Footprint = { self: 0, child: 0, tree: 0, treePss: 0 };
   let timer: NodeJS.Timeout | undefined;
   return {
     start() {
-      peak = { self: 0, child: 0, tree: 0 };
+      peak = { self: 0, child: 0, tree: 0, treePss: 0 };
       timer = setInterval(() => {
         const now = treeRss(pid);
         peak = {
           self: Math.max(peak.self, now.self),
           child: Math.max(peak.child, now.child),
           tree: Math.max(peak.tree, now.tree),
+          treePss: Math.max(peak.treePss, now.treePss),
         };
       }, 100);
     },
@@ -192,10 +211,11 @@ async function main() {
     const put = (key: string, body: Buffer | string) =>
       s3.send(new PutObjectCommand({ Bucket: 'recordings', Key: key, Body: body }));
 
-    const child = spawn(process.execPath, ['transcoder/main.ts'], {
+    const child = spawn(process.execPath, TRANSCODER_NODE_ARGS, {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,
+        ...TRANSCODER_ENV,
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'bench',
         AWS_SECRET_ACCESS_KEY: 'bench',
@@ -334,10 +354,11 @@ async function main() {
         '—',
       ],
       [
-        'peak RSS during chunk processing: Node + 2 ffmpeg at once (Node; largest ffmpeg)',
+        'peak memory during chunk processing: Node + 2 ffmpeg at once, sum of RSS (Node; largest ffmpeg)',
         `${mb(chunkRss.tree)} (${mb(chunkRss.self)}; ${mb(chunkRss.child)})`,
         '≤ 400 MB',
       ],
+      ['the same, sum of PSS (shared library pages counted once)', mb(chunkRss.treePss), '≤ 400 MB'],
       ['finalize 10 min: playlists ready', `${short.playlistsSec.toFixed(2)} s`, ''],
       [
         'finalize 10 min: segments fetched + storyboard, then stitched MP4 + upload',
@@ -356,7 +377,7 @@ async function main() {
       ],
       [
         `peak RSS finalize 10 min → ${CYCLES * 10} min: Node + ffmpeg (Node; largest ffmpeg)`,
-        `${mb(short.rss.tree)} → ${mb(long.rss.tree)} (${mb(short.rss.self)} → ${mb(long.rss.self)}; ${mb(short.rss.child)} → ${mb(long.rss.child)})`,
+        `${mb(short.rss.tree)} → ${mb(long.rss.tree)} (${mb(short.rss.self)} → ${mb(long.rss.self)}; ${mb(short.rss.child)} → ${mb(long.rss.child)}); PSS ${mb(short.rss.treePss)} → ${mb(long.rss.treePss)}`,
         '≤ 400 MB, flat',
       ],
     ];

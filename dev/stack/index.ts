@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Client } from '@planetscale/database';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { API_PREFIX } from '../../contracts/api.ts';
+import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../../transcoder/launch.ts';
 import { startMariaDb } from './mariadb.ts';
 import { migrate } from './migrate.ts';
 import { assertPortFree, freePort } from './ports.ts';
@@ -164,9 +165,9 @@ async function demoTenant(
 }
 
 function startTranscoder(env: Record<string, string>, log: (line: string) => void): ChildProcess {
-  const child = spawn(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, 'transcoder/main.ts')], {
+  const child = spawn(join(ROOT, 'node_modules/.bin/node'), TRANSCODER_NODE_ARGS, {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...TRANSCODER_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (const stream of [child.stdout, child.stderr]) {

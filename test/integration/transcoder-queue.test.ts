@@ -15,6 +15,7 @@ import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkJob, ServiceEvent, SessionStatusReport } from '../../contracts/jobs.ts';
 import { formatChunkName, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
+import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../../transcoder/launch.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { makeChunk } from '../support/chunks.ts';
 import { finalizeJob } from '../support/jobs.ts';
@@ -69,10 +70,11 @@ async function startTranscoder(env: Record<string, string> = {}): Promise<Transc
       probe.close(() => resolve(port));
     });
   });
-  const child = spawn(process.execPath, ['transcoder/main.ts'], {
+  const child = spawn(process.execPath, TRANSCODER_NODE_ARGS, {
     cwd: join(import.meta.dirname, '../..'),
     env: {
       PATH: process.env.PATH,
+      ...TRANSCODER_ENV,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
