@@ -81,14 +81,26 @@ function chunkStatus(
   };
 }
 
-function missingSeqs(listed: readonly RawChunk[]): number[] {
+/** Missing seqs listed one by one up to this many: a hostile seq near the top would otherwise list a million. */
+export const MISSING_SEQS_LISTED = 1000;
+
+/**
+ * The seqs below the highest one seen that no chunk has: `missing_seqs` (the first `MISSING_SEQS_LISTED`)
+ * and `missing_seq_count` (all of them). The loop stops after the listed ones, so it never runs past
+ * the number of chunks plus that limit.
+ */
+export function missingSeqs(listed: readonly Pick<RawChunk, 'seq'>[]) {
   const present = new Set<number>();
   let last = -1;
   for (const chunk of listed) {
     present.add(chunk.seq);
     last = Math.max(last, chunk.seq);
   }
-  return Array.from({ length: last + 1 }, (_, seq) => seq).filter((seq) => !present.has(seq));
+  const seqs: number[] = [];
+  for (let seq = 0; seq <= last && seqs.length < MISSING_SEQS_LISTED; seq++) {
+    if (!present.has(seq)) seqs.push(seq);
+  }
+  return { missing_seqs: seqs, missing_seq_count: last + 1 - present.size };
 }
 
 function videoSummary(asset: FinalizedAsset, video: PackagedVideo) {
@@ -155,7 +167,7 @@ export function sessionManifest(input: ManifestInput) {
         .map((chunk) => chunkStatus(chunk, asset, slotted)),
       undecodable: [...asset.undecodable.values()].sort(byKey).map((u) => ({ key: u.key, reason: u.reason })),
       out_of_window: [...asset.outOfWindow].sort(),
-      missing_seqs: missingSeqs(asset.listed.filter((chunk) => !asset.outOfWindow.has(chunk.key))),
+      ...missingSeqs(asset.listed.filter((chunk) => !asset.outOfWindow.has(chunk.key))),
     };
   }
   if (input.screenshots.length + input.screenshotsOutOfWindow.length > 0) {
@@ -169,7 +181,7 @@ export function sessionManifest(input: ManifestInput) {
           offset_ms: image.startMs - input.timeline.startMs,
         })),
       out_of_window: [...input.screenshotsOutOfWindow].sort(),
-      missing_seqs: missingSeqs(input.screenshots),
+      ...missingSeqs(input.screenshots),
     };
   }
   return {
