@@ -293,6 +293,7 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
       '4:ok',
     ]);
     expect(screen.missing_seqs).toEqual([2]);
+    expect(screen.missing_seq_count).toBe(1);
     expect(screen.gaps).toHaveLength(1);
     expect(screen.gaps[0].undecodable).toEqual([chunkJob(session, chunks[4] as PlannedChunk).key]);
     expect(screen.absorbed_gaps.count).toBe(1);
@@ -576,6 +577,42 @@ describe('chunks a browser made to crash or exhaust the transcoder', () => {
     ]);
     const { entry } = await process(session, { ...planned(file), seq: 1, offsetMs: 3000 });
     expect(entry?.source).toMatchObject({ width: 4000, height: 8 });
+  });
+
+  it('makes a chunk that must be cut but no longer decodes a gap, and packages the rest', async () => {
+    const session = 'a1a1a1a1-a1a1-4a1a-8a1a-a1a1a1a1a1a1';
+    const webcam = (chunks[5] as PlannedChunk).file;
+    // seq 1 starts 2 s into seq 0's 3 s, so finalize must re-encode seq 0 cut at 2 s.
+    const first = await upload(session, { ...planned(webcam), seq: 0, offsetMs: 0 });
+    await runOnce(first);
+    await runOnce(await upload(session, { ...planned(webcam), seq: 1, offsetMs: 2000 }));
+    // The browser replaces seq 0 with bytes that do not decode after its chunk job processed it.
+    const truncated = (chunks[4] as PlannedChunk).file;
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'recordings', Key: first.key, Body: await readFile(truncated) }),
+    );
+
+    await runOnce(finalizeJob(TENANT, session));
+
+    const keys = keysOf(session);
+    const manifest = JSON.parse((await storage.getText(keys.manifest)) ?? '{}');
+    const webcamAsset = manifest.assets.webcam;
+    expect(webcamAsset.chunks.map((c: { seq: number; status: string }) => `${c.seq}:${c.status}`)).toEqual([
+      '0:undecodable',
+      '1:ok',
+    ]);
+    expect(webcamAsset.chunks[0].reason).toMatch(/^decoded before but not when cut: \S/);
+    // On the frame grid (whole tenths of a second), seq 0's span up to seq 1's start.
+    const gridStart = Math.round(T0 / 100) * 100;
+    expect(webcamAsset.gaps).toEqual([
+      { start_ms: gridStart, end_ms: gridStart + 2000, duration_ms: 2000, undecodable: [first.key] },
+    ]);
+    // The playlist still lasts the whole timeline: black for seq 0's 2 s, then seq 1's 3 s.
+    const playlist = HLS.parse((await storage.getText(keys.variantPlaylist('360p'))) ?? '');
+    const segments = (playlist as HLS.types.MediaPlaylist).segments;
+    const total = segments.reduce((sum, segment) => sum + segment.duration, 0);
+    expect(Math.abs(total - 5)).toBeLessThanOrEqual(FRAME_SEC / 2);
+    expect(segments[0]?.uri).toMatch(/gap-/);
   });
 });
 

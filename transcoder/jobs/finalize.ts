@@ -21,12 +21,14 @@ import { chunkBounds, splitByWindow, windowAnchorMs } from '../timeline/window.t
 import { describeError, type JobContext, JobInputError } from './context.ts';
 import { type FinalizedAsset, sessionManifest } from './manifest.ts';
 import {
+  CutFailedError,
   encodeCut,
   existingSegments,
   loadProfile,
   makePlaceholder,
   processChunk,
   type RawChunk,
+  undecodableEntry,
   uploadFiles,
   withWorkDir,
 } from './media.ts';
@@ -126,29 +128,56 @@ async function prepareAsset(
   if (!profile || decodable.length === 0) return base;
 
   const grid = gridOf(profile);
-  const { slotted, dropped } = slotChunks(grid, decodable);
-  const timeline = planTimeline({
-    grid,
-    chunks: slotted,
-    ...bounds,
-    gapThresholdMs: ctx.settings.gapThresholdMs,
-  });
-  const done = job.reprocess ? () => false : await existingSegments(ctx, keys, profile);
-  const missing = timeline.items.filter(
-    (item) =>
-      (item.kind === 'placeholder' || isCut(item.chunk)) && !done(segmentNameOf(profile, item, 'vod')),
-  );
-  for (const [i, item] of missing.entries()) {
-    log.progress('gaps and cuts', i / missing.length);
-    if (item.kind === 'placeholder') await makePlaceholder(ctx, keys, profile, item.span);
-    else await encodeCut(ctx, keys, profile, item.chunk, item.span);
+  const existing = job.reprocess ? () => false : await existingSegments(ctx, keys, profile);
+  const made = new Set<string>();
+  // A chunk whose cut cannot be encoded (its object replaced by one that no longer decodes) leaves the
+  // timeline as a gap, and the timeline is planned again without it: each round drops one chunk at least.
+  let placed = decodable;
+  while (true) {
+    const { slotted, dropped } = slotChunks(grid, placed);
+    const timeline = planTimeline({
+      grid,
+      chunks: slotted,
+      ...bounds,
+      gapThresholdMs: ctx.settings.gapThresholdMs,
+    });
+    const done = (name: string) => made.has(name) || existing(name);
+    const missing = timeline.items.filter(
+      (item) =>
+        (item.kind === 'placeholder' || isCut(item.chunk)) && !done(segmentNameOf(profile, item, 'vod')),
+    );
+    const failed = new Set<string>();
+    for (const [i, item] of missing.entries()) {
+      log.progress('gaps and cuts', i / missing.length);
+      if (item.kind === 'placeholder') {
+        await makePlaceholder(ctx, keys, profile, item.span);
+      } else {
+        try {
+          await encodeCut(ctx, keys, profile, item.chunk, item.span);
+        } catch (error) {
+          if (!(error instanceof CutFailedError)) throw error;
+          log.warn('chunk is a gap', { chunk: item.chunk.fileName, reason: error.message });
+          // The chunk as named, not as slotted, like every other gap record.
+          const named = kept.find((chunk) => chunk.fileName === item.chunk.fileName) ?? item.chunk;
+          undecodable.set(item.chunk.fileName, undecodableEntry(named, error.message));
+          failed.add(item.chunk.fileName);
+          continue;
+        }
+      }
+      made.add(segmentNameOf(profile, item, 'vod'));
+    }
+    if (failed.size > 0) {
+      placed = placed.filter((chunk) => !failed.has(chunk.fileName));
+      if (placed.length === 0) return base;
+      continue;
+    }
+    log.info('timeline planned', {
+      items: timeline.items.length,
+      placeholders: timeline.items.filter((item) => item.kind === 'placeholder').length,
+      encoded: made.size,
+    });
+    return { ...base, video: { profile, timeline, dropped } };
   }
-  log.info('timeline planned', {
-    items: timeline.items.length,
-    placeholders: timeline.items.filter((item) => item.kind === 'placeholder').length,
-    encoded: missing.length,
-  });
-  return { ...base, video: { profile, timeline, dropped } };
 }
 
 /** Writes the VOD variant playlists, then the master. */

@@ -193,13 +193,9 @@ async function encodeSegments(
   return { frameKeys: frames.map(([key]) => key), thumbnailKeys: thumbnails.map(([key]) => key) };
 }
 
-async function recordUndecodable(
-  ctx: JobContext,
-  keys: AssetKeys,
-  chunk: RawChunk,
-  reason: string,
-): Promise<ChunkOutcome> {
-  const entry: UndecodableEntry = {
+/** The record of a chunk that is a gap, and why. */
+export function undecodableEntry(chunk: RawChunk, reason: string): UndecodableEntry {
+  return {
     version: 1,
     key: chunk.key,
     seq: chunk.seq,
@@ -208,6 +204,15 @@ async function recordUndecodable(
     // ffmpeg prefixes messages with a context address (`[matroska,webm @ 0x55…]`) that differs per run.
     reason: reason.replace(/ @ 0x[0-9a-f]+\]/g, ']'),
   };
+}
+
+async function recordUndecodable(
+  ctx: JobContext,
+  keys: AssetKeys,
+  chunk: RawChunk,
+  reason: string,
+): Promise<ChunkOutcome> {
+  const entry = undecodableEntry(chunk, reason);
   await ctx.storage.putJson(keys.undecodableEntry(chunk.fileName), entry);
   ctx.log.warn('chunk is a gap', { chunk: chunk.fileName, reason });
   return { decodable: false, entry };
@@ -263,6 +268,11 @@ export async function processChunk(ctx: JobContext, keys: AssetKeys, chunk: RawC
   });
 }
 
+/** The media of a chunk that was processed before cannot be encoded cut (its object changed since). */
+export class CutFailedError extends Error {
+  override readonly name = 'CutFailedError';
+}
+
 /** Re-encodes a chunk over a shorter span (the next chunk overlaps its end); returns the segment name. */
 export async function encodeCut(
   ctx: JobContext,
@@ -274,9 +284,9 @@ export async function encodeCut(
   const name = cutSegmentName(chunk.fileName, span.frames);
   await withWorkDir(ctx, async (dir) => {
     const { input, probe } = await fetchChunk(ctx, dir, chunk);
-    if (!probe.decodable) throw new Error(`${chunk.key} decoded before but not now: ${probe.reason}`);
+    if (!probe.decodable) throw new CutFailedError(`decoded before but not when cut: ${probe.reason}`);
     const encoded = await encodeSegments(ctx, keys, { dir, input, probe, profile, name, span });
-    if (isFailure(encoded)) throw new Error(`${chunk.key} encoded before but not cut: ${encoded.failed}`);
+    if (isFailure(encoded)) throw new CutFailedError(`encoded before but not when cut: ${encoded.failed}`);
   });
   return name;
 }
