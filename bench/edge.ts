@@ -115,6 +115,34 @@ try {
     { name: 'proxy', origin: api.origin },
     { name: 'worker', origin: await workerSocketUrl(Number(api.port), `${api.pathname}/health`) },
   ];
+  const results: LoadResult[] = [];
+  // The same load on a Worker that only answers "ok", served by wrangler dev alike: the floor under every
+  // route here, so the API's figures can be read against it. First, while the database is still idle.
+  const baseline = await startWranglerDev({
+    config: new URL('./baseline/wrangler.toml', import.meta.url).pathname,
+    port: await freePort(),
+    stateDir: join(dir, 'baseline'),
+    vars: {},
+    readyPath: '/',
+  });
+  try {
+    const baselinePaths: Path[] = [
+      { name: 'proxy', origin: baseline.url },
+      { name: 'worker', origin: await workerSocketUrl(baseline.port, '/') },
+    ];
+    for (const path of baselinePaths) {
+      for (const connections of [1, 10]) {
+        results.push(
+          await load('baseline: a Worker answering "ok"', path, connections, {
+            url: path.origin,
+            headers: {},
+          }),
+        );
+      }
+    }
+  } finally {
+    await baseline.stop();
+  }
   type Scenario = { name: string; request: (base: string) => Parameters<typeof load>[3] };
   // Reads first: session creation leaves the database busy (flushing, purging) for a while after its
   // rows, which would otherwise land in the tail of whatever runs next.
@@ -143,7 +171,6 @@ try {
       }),
     },
   ];
-  const results: LoadResult[] = [];
   for (const scenario of scenarios) {
     for (const path of paths) {
       for (const connections of [1, 10]) {
@@ -152,33 +179,6 @@ try {
         );
       }
     }
-  }
-  // The same load on a Worker that only answers "ok", served by wrangler dev alike: the floor under every
-  // route here, so the API's figures can be read against it.
-  const baseline = await startWranglerDev({
-    config: new URL('./baseline/wrangler.toml', import.meta.url).pathname,
-    port: await freePort(),
-    stateDir: join(dir, 'baseline'),
-    vars: {},
-    readyPath: '/',
-  });
-  try {
-    const baselinePaths: Path[] = [
-      { name: 'proxy', origin: baseline.url },
-      { name: 'worker', origin: await workerSocketUrl(baseline.port, '/') },
-    ];
-    for (const path of baselinePaths) {
-      for (const connections of [1, 10]) {
-        results.push(
-          await load('baseline: a Worker answering "ok"', path, connections, {
-            url: path.origin,
-            headers: {},
-          }),
-        );
-      }
-    }
-  } finally {
-    await baseline.stop();
   }
   const signing = await measureSigningRates();
 

@@ -10,7 +10,10 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
-/** TCP ports in LISTEN state on 127.0.0.1, by socket inode (proc(5), /proc/net/tcp). */
+/**
+ * TCP ports in LISTEN state on 127.0.0.1, by socket inode (proc(5), /proc/net/tcp). IPv4 loopback only:
+ * the stack starts wrangler dev with `--ip 127.0.0.1`, and workerd binds its inner sockets there too.
+ */
 function listeningPorts(): Map<string, number> {
   const ports = new Map<string, number>();
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
@@ -40,8 +43,13 @@ function processesWithPorts(): ProcessPorts[] {
       const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const ports: number[] = [];
       for (const fd of readdirSync(`/proc/${entry}/fd`)) {
-        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${entry}/fd/${fd}`))?.[1];
-        const port = inode ? byInode.get(inode) : undefined;
+        let link: string;
+        try {
+          link = readlinkSync(`/proc/${entry}/fd/${fd}`);
+        } catch {
+          continue; // Closed meanwhile: workerd opens and closes connections all the time.
+        }
+        const port = byInode.get(/^socket:\[(\d+)\]$/.exec(link)?.[1] ?? '');
         if (port !== undefined) ports.push(port);
       }
       found.push({ pid: Number(entry), parent, ports });
