@@ -105,7 +105,9 @@ interface Footprint {
   tree: number;
   /**
    * The same sum of PSS (proportional set size, smaps_rollup): each shared page split between the processes
-   * that map it, so pages shared by two ffmpeg runs count once — what a container's memory limit charges.
+   * that map it, so library pages shared by two ffmpeg runs count once. An approximation of the tree's own
+   * resident memory: page cache (the work directory's files) is not in it, and pages shared with processes
+   * outside the tree are split with them.
    */
   treePss: number;
 }

@@ -167,7 +167,7 @@ async function demoTenant(
 function startTranscoder(env: Record<string, string>, log: (line: string) => void): ChildProcess {
   const child = spawn(join(ROOT, 'node_modules/.bin/node'), TRANSCODER_NODE_ARGS, {
     cwd: ROOT,
-    env: { ...process.env, ...TRANSCODER_ENV, ...env },
+    env: { ...TRANSCODER_ENV, ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (const stream of [child.stdout, child.stderr]) {

@@ -268,7 +268,10 @@ export async function processChunk(ctx: JobContext, keys: AssetKeys, chunk: RawC
   });
 }
 
-/** The media of a chunk that was processed before cannot be encoded cut (its object changed since). */
+/**
+ * A chunk processed before cannot be encoded over its shorter, cut span: its media fails now (typically
+ * its object was replaced by bytes that do not decode). Failing to fetch it is not this error.
+ */
 export class CutFailedError extends Error {
   override readonly name = 'CutFailedError';
 }
