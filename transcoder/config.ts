@@ -2,7 +2,7 @@
  * The transcoder's configuration, read from the environment once at start and validated with zod, so a
  * missing or malformed variable stops the process with its name instead of failing a job an hour later.
  */
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { z } from 'zod';
 
 const whole = (fallback: number, min: number, max: number) =>
@@ -22,7 +22,10 @@ const EnvSchema = z.object({
   /** The Worker's origin, e.g. http://127.0.0.1:8787; finalize outcomes are POSTed to its internal endpoint. */
   IES_API_BASE: z.url(),
   INTERNAL_TOKEN: z.string().min(32, 'must be at least 32 characters (the Worker refuses shorter ones)'),
-  CONCURRENCY: whole(2, 1, 16),
+  /** ffmpeg/ffprobe runs at a time; every run is single-threaded, so one per core by default. */
+  MEDIA_SLOTS: whole(availableParallelism(), 1, 64),
+  /** Jobs at a time; by default one more than the media slots, so a job's transfers overlap the others' encodes. */
+  CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   /** Two seconds is the floor: the visibility heartbeat runs every third of it, in whole seconds. */
   VISIBILITY_TIMEOUT_SECONDS: whole(120, 2, 43_200),
   HEALTH_PORT: whole(8081, 0, 65_535),
@@ -43,6 +46,7 @@ export interface Config {
   sqs: { endpoint?: string; jobsQueueUrl: string; eventsQueueUrl: string };
   api: { base: string; internalToken: string };
   concurrency: number;
+  mediaSlots: number;
   visibilityTimeoutSeconds: number;
   healthPort: number;
   workDir: string;
@@ -86,7 +90,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     s3: { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET },
     sqs: { endpoint: e.SQS_ENDPOINT, jobsQueueUrl: e.JOBS_QUEUE_URL, eventsQueueUrl: e.EVENTS_QUEUE_URL },
     api: { base: e.IES_API_BASE.replace(/\/+$/, ''), internalToken: e.INTERNAL_TOKEN },
-    concurrency: e.CONCURRENCY,
+    concurrency: e.CONCURRENCY ?? e.MEDIA_SLOTS + 1,
+    mediaSlots: e.MEDIA_SLOTS,
     visibilityTimeoutSeconds: e.VISIBILITY_TIMEOUT_SECONDS,
     healthPort: e.HEALTH_PORT,
     workDir: e.WORK_DIR,

@@ -1,5 +1,6 @@
 /** The ffmpeg wrapper against the real binary: cancellation at any moment, timeouts, errors, progress. */
-import { describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { FfmpegJob } from '../../transcoder/media/args.ts';
 import {
   FfmpegError,
@@ -7,6 +8,7 @@ import {
   runFfmpeg,
   runFfprobe,
   type Stats,
+  setMediaSlots,
 } from '../../transcoder/media/ffmpeg.ts';
 
 /** Ten minutes of test pattern into nothing: long enough that finishing means it was not stopped. */
@@ -77,5 +79,61 @@ describe('runFfprobe', () => {
     const run = await runFfprobe(['-v', 'error', '/nonexistent/chunk.webm']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('No such file or directory');
+  });
+});
+
+describe('media slots', () => {
+  afterEach(() => setMediaSlots(availableParallelism()));
+
+  /** A run that lasts `seconds` of wall clock whatever the machine (`-re` reads at the input's rate). */
+  const paced = (seconds: number): FfmpegJob => ({
+    global: ['-hide_banner', '-nostdin', '-v', 'error'],
+    inputs: [{ options: ['-re', '-f', 'lavfi'], source: `testsrc2=s=160x90:r=10:d=${seconds}` }],
+    outputs: [{ options: ['-f', 'null'], target: '-' }],
+  });
+
+  function concurrency() {
+    let running = 0;
+    let most = 0;
+    const log = (entry: MediaLogEntry) => {
+      if (entry.event === 'start') most = Math.max(most, ++running);
+      else running--;
+    };
+    return { log, most: () => most };
+  }
+
+  it('runs at most as many ffmpeg and ffprobe processes at once as there are slots', async () => {
+    const probeArgs = ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:d=0.5'];
+    for (const slots of [1, 2]) {
+      setMediaSlots(slots);
+      const seen = concurrency();
+      await Promise.all([
+        runFfmpeg(paced(0.5), { log: seen.log }),
+        runFfprobe(probeArgs, { log: seen.log }),
+        runFfmpeg(paced(0.5), { log: seen.log }),
+        runFfmpeg(paced(0.5), { log: seen.log }),
+      ]);
+      expect(seen.most()).toBe(slots);
+    }
+  });
+
+  it("starts a run's time limit when it gets its slot, not while it waits for one", async () => {
+    setMediaSlots(1);
+    const first = runFfmpeg(paced(1.5));
+    // Waits ≈ 1.5 s for the slot, then needs well under its 1 s limit.
+    const second = runFfmpeg(paced(0.2), { timeoutMs: 1000 });
+    await expect(Promise.all([first, second])).resolves.toEqual([undefined, undefined]);
+  });
+
+  it('gives up a waiting run when its signal is aborted, without running it', async () => {
+    setMediaSlots(1);
+    const controller = new AbortController();
+    const seen = concurrency();
+    const first = runFfmpeg(paced(1));
+    const waiting = runFfmpeg(paced(0.2), { signal: controller.signal, log: seen.log });
+    controller.abort(new Error('shutting down'));
+    await expect(waiting).rejects.toThrow('shutting down');
+    await first;
+    expect(seen.most()).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../transcoder/config.ts';
 
@@ -26,7 +27,8 @@ describe('transcoder configuration', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(minimal);
     expect(config).toMatchObject({
-      concurrency: 2,
+      mediaSlots: availableParallelism(),
+      concurrency: availableParallelism() + 1,
       visibilityTimeoutSeconds: 120,
       healthPort: 8081,
       framesFps: 1,
@@ -50,6 +52,7 @@ describe('transcoder configuration', () => {
       S3_ENDPOINT: 'http://127.0.0.1:4566',
       SQS_ENDPOINT: 'http://127.0.0.1:4566',
       CONCURRENCY: '4',
+      MEDIA_SLOTS: '3',
       VISIBILITY_TIMEOUT_SECONDS: '3',
       HEALTH_PORT: '0',
       FRAMES_FPS: '0.5',
@@ -60,6 +63,7 @@ describe('transcoder configuration', () => {
       s3: { endpoint: 'http://127.0.0.1:4566' },
       sqs: { endpoint: 'http://127.0.0.1:4566' },
       concurrency: 4,
+      mediaSlots: 3,
       visibilityTimeoutSeconds: 3,
       healthPort: 0,
       framesFps: 0.5,
@@ -78,6 +82,7 @@ describe('transcoder configuration', () => {
   it.each([
     ['CONCURRENCY', '0'],
     ['CONCURRENCY', 'two'],
+    ['MEDIA_SLOTS', '0'],
     ['VISIBILITY_TIMEOUT_SECONDS', '1'],
     ['HEALTH_PORT', '70000'],
     ['FRAMES_FPS', '-1'],

@@ -4,8 +4,23 @@
  * `notes/ffmpeg.md`), so replacing it touches nothing else. Arguments come ready-made from `args.ts`.
  */
 import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import ffmpeg from 'fluent-ffmpeg';
+import pLimit from 'p-limit';
 import { type FfmpegJob, toArgv } from './args.ts';
+
+/**
+ * ffmpeg and ffprobe runs at a time in this process, one per core by default. Every run is
+ * single-threaded (`args.ts`), so this bounds both the CPU and the memory the media work takes, while
+ * jobs beyond it (`CONCURRENCY`) download, upload and write playlists meanwhile instead of leaving a
+ * core idle. A run's time limit starts when it gets its slot.
+ */
+const mediaSlots = pLimit(availableParallelism());
+
+/** Sets how many ffmpeg and ffprobe runs may go at once (the service's `MEDIA_SLOTS`). */
+export function setMediaSlots(count: number): void {
+  mediaSlots.concurrency = count;
+}
 
 /** What a run reports to a logger: one entry when it starts and one when it ends. */
 export interface MediaLogEntry {
@@ -115,6 +130,10 @@ function combinedSignal(o: RunOptions): { signal?: AbortSignal; timedOut: () => 
  * (exit code, stderr tail, arguments) otherwise, or with the signal's reason when aborted.
  */
 export function runFfmpeg(job: FfmpegJob, o: RunOptions = {}): Promise<void> {
+  return mediaSlots(() => runFfmpegNow(job, o));
+}
+
+function runFfmpegNow(job: FfmpegJob, o: RunOptions): Promise<void> {
   const args = toArgv(job);
   const { signal, timedOut } = combinedSignal(o);
   return new Promise<void>((resolve, reject) => {
@@ -205,6 +224,11 @@ const PROBE_MAX_BUFFER = 64 * 1024 * 1024;
  * Rejects with an `FfmpegError` (`timedOut`) on timeout, with the signal's reason when aborted.
  */
 export function runFfprobe(args: string[], o: Omit<RunOptions, 'onProgress'> = {}): Promise<ProbeRun> {
+  return mediaSlots(() => runFfprobeNow(args, o));
+}
+
+function runFfprobeNow(args: string[], o: Omit<RunOptions, 'onProgress'>): Promise<ProbeRun> {
+  if (o.signal?.aborted) return Promise.reject(o.signal.reason);
   const { signal, timedOut } = combinedSignal(o);
   const started = performance.now();
   o.log?.({ tool: 'ffprobe', event: 'start', args });
