@@ -148,7 +148,7 @@ describe('chunkEncodeJob', () => {
       expect(valuesOf(o, '-f')).toEqual(['mpegts']);
       expect(valuesOf(o, '-c:v')).toEqual(['libx264']);
       expect(valuesOf(o, '-x264-params')).toEqual([
-        'repeat-headers=1:me=dia:subme=1:threads=1:rc-lookahead=5:bframes=0',
+        'repeat-headers=1:me=dia:subme=1:threads=1:rc-lookahead=3:bframes=0',
       ]);
       expect(valuesOf(o, '-sc_threshold')).toEqual(['0']);
       expect(valuesOf(o, '-g')).toEqual(['50']);

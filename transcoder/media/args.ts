@@ -46,14 +46,15 @@ const X264_PRESET = 'veryfast';
  * was 30–60 % larger on screen content (measured on a 1080p screen chunk, 3 renditions). Headers are
  * repeated at every keyframe so each segment decodes alone.
  *
- * One thread and a 5-frame lookahead: the service runs one ffmpeg per job and gets its parallelism from
- * running jobs side by side (CONCURRENCY), so x264's own frame threads only add buffers and
+ * One thread and a 3-frame lookahead: the service runs one ffmpeg per media slot (one per core) and gets
+ * its parallelism from running them side by side, so x264's own frame threads only add buffers and
  * synchronisation. Measured on a 5 s 1080p screen chunk, 3 renditions + frames: peak RSS 277 → 192 MB
- * and CPU about a fifth lower, segments the same size (lookahead 10 → 5 changed nothing; 0 turns the
- * macroblock tree off, +33 %). No B-frames: on screen chunks they made segments 1–3 % larger, not
- * smaller, and cost 32 MB and a tenth of the CPU per run (193 → 161 MB, three chunks of the benchmark).
+ * and CPU about a fifth lower, segments the same size (lookahead 10 → 5 changed nothing, 5 → 3 saved
+ * 10 MB and made segments 1–2 % smaller; 0 turns the macroblock tree off, +33 %). No B-frames: on screen
+ * chunks they made segments 1–3 % larger, not smaller, and cost 32 MB and a tenth of the CPU per run
+ * (193 → 161 MB, three chunks of the benchmark).
  */
-const X264_PARAMS = 'repeat-headers=1:me=dia:subme=1:threads=1:rc-lookahead=5:bframes=0';
+const X264_PARAMS = 'repeat-headers=1:me=dia:subme=1:threads=1:rc-lookahead=3:bframes=0';
 /** Decoder and filter graph on one thread each too, for the same reason (−7 MB, less CPU per chunk). */
 const SINGLE_THREAD = ['-threads', '1'] as const;
 const X264_CRF = '23';
@@ -397,7 +398,10 @@ function fillSlot(fps: number, count: number, round?: 'up'): string {
   return `fps=${fps}:start_time=0${rounding},tpad=stop_mode=clone:stop=${count},trim=end_frame=${count}`;
 }
 
-/** JPEG images numbered from 0, written exactly as the graph emits them (no frame-rate fixing). */
+/**
+ * JPEG images numbered from 0, written exactly as the graph emits them (no frame-rate fixing). One
+ * encoder thread, like every encode here (5 MB less per run).
+ */
 function imagesOutput(label: string, quality: string, pattern: string): FfmpegOutput {
   return {
     options: [
@@ -407,6 +411,8 @@ function imagesOutput(label: string, quality: string, pattern: string): FfmpegOu
       'passthrough',
       '-c:v',
       'mjpeg',
+      '-threads',
+      '1',
       '-q:v',
       quality,
       '-start_number',
