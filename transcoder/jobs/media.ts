@@ -19,6 +19,7 @@ import {
   renditionsFor,
   runTimeoutMs,
   TIMELINE_BASE_OFFSET_SEC,
+  undecodableProbe,
 } from '../media/index.ts';
 import { type AssetKeys, chunkStem, cutSegmentName, placeholderName } from '../storage/layout.ts';
 import { mapLimit } from '../storage/parallel.ts';
@@ -132,19 +133,6 @@ async function fetchChunk(ctx: JobContext, dir: string, chunk: RawChunk) {
     probeChunk(input, { signal: ctx.signal, timeoutMs: runTimeoutMs(chunk.durationMs / 1000) }),
   );
   return { input, probe: isFailure(probe) ? undecodableProbe(probe.failed) : probe };
-}
-
-function undecodableProbe(reason: string): ChunkProbe {
-  return {
-    decodable: false,
-    reason,
-    durationSec: 0,
-    width: 0,
-    height: 0,
-    hasAudio: false,
-    videoCodec: '',
-    videoFrames: 0,
-  };
 }
 
 /** Encodes a chunk's segments into `dir` and uploads them; frames and thumbnails too when asked. */

@@ -24,7 +24,14 @@ export {
   UndecodableChunkError,
 } from './encode.ts';
 export { FfmpegError, isInputFailure, type MediaLog, type MediaLogEntry, runTimeoutMs } from './ffmpeg.ts';
-export { type ChunkProbe, lateStream, MAX_PICTURE, PROBE_TIMEOUT_MS, probeChunk } from './probe.ts';
+export {
+  type ChunkProbe,
+  lateStream,
+  MAX_PICTURE,
+  PROBE_TIMEOUT_MS,
+  probeChunk,
+  undecodableProbe,
+} from './probe.ts';
 export {
   AUDIO,
   RENDITION_LADDER,

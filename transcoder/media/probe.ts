@@ -79,7 +79,8 @@ const NOTHING: Omit<ChunkProbe, 'decodable' | 'reason'> = {
   videoFrames: 0,
 };
 
-function undecodable(reason: string, found: Partial<ChunkProbe> = {}): ChunkProbe {
+/** The probe of a chunk that does not decode, with `reason` and whatever was `found` of it. */
+export function undecodableProbe(reason: string, found: Partial<ChunkProbe> = {}): ChunkProbe {
   return { ...NOTHING, ...found, decodable: false, reason };
 }
 
@@ -93,7 +94,7 @@ export function interpretProbe(exitCode: number, stdout: string, stderr: string)
   try {
     parsed = ProbeOutput.parse(JSON.parse(stdout || '{}'));
   } catch {
-    return undecodable(firstError ?? `ffprobe wrote unreadable output (exit ${exitCode})`);
+    return undecodableProbe(firstError ?? `ffprobe wrote unreadable output (exit ${exitCode})`);
   }
   const video = parsed.streams.find((s) => s.codec_type === 'video');
   const audio = parsed.streams.find((s) => s.codec_type === 'audio');
@@ -107,15 +108,15 @@ export function interpretProbe(exitCode: number, stdout: string, stderr: string)
     ...(video?.start_time === undefined ? {} : { videoStartSec: video.start_time }),
     ...(audio?.start_time === undefined ? {} : { audioStartSec: audio.start_time }),
   };
-  if (exitCode !== 0) return undecodable(firstError ?? `ffprobe exited with code ${exitCode}`, found);
-  if (firstError) return undecodable(firstError, found);
-  if (!video) return undecodable('no video stream', found);
+  if (exitCode !== 0) return undecodableProbe(firstError ?? `ffprobe exited with code ${exitCode}`, found);
+  if (firstError) return undecodableProbe(firstError, found);
+  if (!video) return undecodableProbe('no video stream', found);
   if (found.videoFrames === 0 || found.width === 0 || found.height === 0) {
-    return undecodable('no video frame decoded', found);
+    return undecodableProbe('no video frame decoded', found);
   }
   const [short, long] = [found.width, found.height].sort((a, b) => a - b) as [number, number];
   if (long > MAX_PICTURE.longSide || short > MAX_PICTURE.shortSide) {
-    return undecodable(
+    return undecodableProbe(
       `picture ${found.width}×${found.height} is larger than ${MAX_PICTURE.longSide}×${MAX_PICTURE.shortSide}`,
       found,
     );
