@@ -24,10 +24,9 @@ import { promisify } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import type { ChunkJob } from '../contracts/jobs.ts';
-import { formatChunkName, RENDITIONS, rawPrefix } from '../contracts/storage.ts';
+import { formatChunkName, RENDITIONS } from '../contracts/storage.ts';
 import { makeChunk } from '../test/support/chunks.ts';
-import { finalizeJob } from '../test/support/jobs.ts';
+import { chunkJob, finalizeJob } from '../test/support/jobs.ts';
 import { ChunkEntry } from '../transcoder/jobs/records.ts';
 import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../transcoder/launch.ts';
 import { assetKeys, chunkStem } from '../transcoder/storage/layout.ts';
@@ -311,22 +310,12 @@ async function main() {
     const sampler = rssSampler(child.pid ?? 0);
 
     // 1. Chunk processing.
-    const rawOf = (session: string, c: Omit<GeneratedChunk, 'file'>) =>
-      `${rawPrefix(TENANT, session, 'screenshare')}${formatChunkName({ ...c, ext: 'webm' })}`;
-    await mapLimit(chunks, 8, async (c) => put(rawOf(SHORT, c), await readFile(c.file)));
-    const jobs: ChunkJob[] = chunks.map((c) => ({
-      version: 1,
-      type: 'chunk',
-      tenant_uuid: TENANT,
-      session_uuid: SHORT,
-      requested_at: new Date().toISOString(),
-      asset: 'screenshare',
-      key: rawOf(SHORT, c),
-      seq: c.seq,
-      start_ms: c.startMs,
-      duration_ms: c.durationMs,
-      ext: 'webm',
+    const planned = chunks.map((c) => ({
+      file: c.file,
+      job: chunkJob(TENANT, SHORT, 'screenshare', { ...c, ext: 'webm' }),
     }));
+    await mapLimit(planned, 8, async ({ file, job }) => put(job.key, await readFile(file)));
+    const jobs = planned.map(({ job }) => job);
     const last = chunks.at(-1) as GeneratedChunk;
     const sessionSec = (last.startMs + last.durationMs - T0) / 1000;
     console.error(

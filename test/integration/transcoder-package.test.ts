@@ -23,7 +23,7 @@ import { createReporter } from '../../transcoder/report.ts';
 import { assetKeys } from '../../transcoder/storage/layout.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { makeChunk, makeUndecodableChunk, recordMediaRecorderChunks } from '../support/chunks.ts';
-import { finalizeJob } from '../support/jobs.ts';
+import { chunkJob as chunkJobOf, finalizeJob } from '../support/jobs.ts';
 
 const run = promisify(execFile);
 const TENANT = '3f1c2b4a-8d7e-4f60-9a1b-2c3d4e5f6a7b';
@@ -71,25 +71,12 @@ async function downloadTree(prefix: string, into: string): Promise<string[]> {
 }
 
 function chunkJob(session: string, chunk: PlannedChunk) {
-  const name = formatChunkName({
+  return chunkJobOf(TENANT, session, chunk.asset, {
     seq: chunk.seq,
     startMs: T0 + chunk.offsetMs,
     durationMs: chunk.durationMs,
     ext: chunk.asset === 'screenshots' ? 'jpg' : 'webm',
   });
-  return {
-    version: 1,
-    type: 'chunk',
-    tenant_uuid: TENANT,
-    session_uuid: session,
-    requested_at: new Date().toISOString(),
-    asset: chunk.asset,
-    key: `${rawPrefix(TENANT, session, chunk.asset)}${name}`,
-    seq: chunk.seq,
-    start_ms: T0 + chunk.offsetMs,
-    duration_ms: chunk.durationMs,
-    ext: chunk.asset === 'screenshots' ? 'jpg' : 'webm',
-  } as const;
 }
 
 async function upload(session: string, chunk: PlannedChunk) {

@@ -14,11 +14,11 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkJob, ServiceEvent, SessionStatusReport } from '../../contracts/jobs.ts';
-import { formatChunkName, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
+import { sessionPrefix } from '../../contracts/storage.ts';
 import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../../transcoder/launch.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { makeChunk } from '../support/chunks.ts';
-import { finalizeJob } from '../support/jobs.ts';
+import { chunkJob as chunkJobOf, finalizeJob } from '../support/jobs.ts';
 
 const TENANT = '5e4d3c2b-1a09-4f8e-9d7c-6b5a49382716';
 const T0 = 1_764_158_400_000;
@@ -116,20 +116,12 @@ async function startTranscoder(env: Record<string, string> = {}): Promise<Transc
 
 /** The chunk job for chunk `seq` of a session: 2 s chunks, 20 ms apart. */
 function chunkJob(session: string, seq: number): ChunkJob {
-  const startMs = T0 + seq * 2020;
-  return {
-    version: 1,
-    type: 'chunk',
-    tenant_uuid: TENANT,
-    session_uuid: session,
-    requested_at: new Date().toISOString(),
-    asset: 'screenshare',
-    key: `${rawPrefix(TENANT, session, 'screenshare')}${formatChunkName({ seq, startMs, durationMs: 2000, ext: 'webm' })}`,
+  return chunkJobOf(TENANT, session, 'screenshare', {
     seq,
-    start_ms: startMs,
-    duration_ms: 2000,
+    startMs: T0 + seq * 2020,
+    durationMs: 2000,
     ext: 'webm',
-  };
+  });
 }
 
 async function uploadSession(session: string) {
