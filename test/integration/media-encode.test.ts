@@ -22,6 +22,7 @@ import {
   TIMELINE_BASE_OFFSET_SEC,
 } from '../../transcoder/media/index.ts';
 import { makeChunk, makeResizingChunk, makeSyncChunk } from '../support/chunks.ts';
+import { blackSpans } from '../support/media.ts';
 
 const run = promisify(execFile);
 
@@ -267,21 +268,7 @@ describe('chunk and placeholder segments', () => {
   });
 
   it('shows black over the placeholder and nowhere else', async () => {
-    const { stderr } = await run('ffmpeg', [
-      '-hide_banner',
-      '-i',
-      await playlist('360p'),
-      '-vf',
-      'blackdetect=d=0.5',
-      '-an',
-      '-f',
-      'null',
-      '-',
-    ]);
-    const spans = [...stderr.matchAll(/black_start:([\d.]+) black_end:([\d.]+)/g)].map((m) => [
-      Number(m[1]),
-      Number(m[2]),
-    ]);
+    const spans = await blackSpans(await playlist('360p'), 'd=0.5');
     expect(spans).toHaveLength(1);
     expect(spans[0]?.[0]).toBeCloseTo(6, 1);
     expect(spans[0]?.[1]).toBeCloseTo(8, 1);

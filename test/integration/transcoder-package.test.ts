@@ -24,6 +24,7 @@ import { assetKeys } from '../../transcoder/storage/layout.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { makeChunk, makeUndecodableChunk, recordMediaRecorderChunks } from '../support/chunks.ts';
 import { chunkJob as chunkJobOf, finalizeJob } from '../support/jobs.ts';
+import { blackSpans } from '../support/media.ts';
 
 const run = promisify(execFile);
 const TENANT = '3f1c2b4a-8d7e-4f60-9a1b-2c3d4e5f6a7b';
@@ -227,20 +228,7 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
   });
 
   it('shows black exactly over the undecodable and missing chunks, and nowhere else', async () => {
-    const { stderr } = await run('ffmpeg', [
-      '-i',
-      join(local, 'hls_playlist/index_360p.m3u8'),
-      '-vf',
-      'blackdetect=d=0.5:pix_th=0.1',
-      '-an',
-      '-f',
-      'null',
-      '-',
-    ]);
-    const spans = [...stderr.matchAll(/black_start:([\d.]+) black_end:([\d.]+)/g)].map((m) => [
-      Number(m[1]),
-      Number(m[2]),
-    ]);
+    const spans = await blackSpans(join(local, 'hls_playlist/index_360p.m3u8'), 'd=0.5:pix_th=0.1');
     expect(spans).toHaveLength(1);
     const [start, end] = spans[0] ?? [];
     // seq 0 ends at 3.0 s; seq 3 starts at 9.05 s.
