@@ -1,22 +1,14 @@
 /** Bounded parallelism for many small S3 requests. */
+import pLimit from 'p-limit';
 
 /**
  * Maps over items with at most `limit` calls in flight, keeping the input order in the result.
- * The first rejection rejects the whole map; calls already started are left to settle.
+ * The first rejection rejects the whole map; the calls already started or queued still run.
  */
-export async function mapLimit<T, R>(
+export function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  return pLimit(limit).map(items, fn);
 }
