@@ -29,6 +29,7 @@ import { makeChunk } from '../test/support/chunks.ts';
 import { chunkJob, finalizeJob } from '../test/support/jobs.ts';
 import { ChunkEntry } from '../transcoder/jobs/records.ts';
 import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../transcoder/launch.ts';
+import { SEGMENT_MUXING } from '../transcoder/media/args.ts';
 import { assetKeys, chunkStem } from '../transcoder/storage/layout.ts';
 import { mapLimit } from '../transcoder/storage/parallel.ts';
 import { createStorage } from '../transcoder/storage/s3.ts';
@@ -498,12 +499,7 @@ async function synthesizeLong(o: {
             'copy',
             '-output_ts_offset',
             String((cycle * cycleMs) / 1000),
-            '-mpegts_copyts',
-            '1',
-            '-mpegts_flags',
-            '+initial_discontinuity',
-            '-f',
-            'mpegts',
+            ...SEGMENT_MUXING,
             '-y',
             target,
           ]);

@@ -169,6 +169,20 @@ export interface SegmentTarget {
   target: string;
 }
 
+/** How every segment is muxed, placed at its `-output_ts_offset`, so segments made apart join cleanly. */
+export const SEGMENT_MUXING = [
+  // The mpegts muxer otherwise adds 2 × max_delay (1.4 s) to every timestamp; with it off the segment
+  // starts exactly at its offset (libavformat/mpegtsenc.c, `copyts`).
+  '-mpegts_copyts',
+  '1',
+  // Each file restarts its continuity counters; flagging the discontinuity keeps readers from reporting
+  // "Packet corrupt" at every join (`notes/ffmpeg.md`, per-chunk trap 2).
+  '-mpegts_flags',
+  '+initial_discontinuity',
+  '-f',
+  'mpegts',
+] as const;
+
 /** Encoder and muxer options of a segment; one function so chunks and placeholders concatenate cleanly. */
 function segmentOutput(
   seg: SegmentTarget,
@@ -210,16 +224,7 @@ function segmentOutput(
       `${AUDIO.bitrateKbps}k`,
       '-output_ts_offset',
       timing.offsetSec.toFixed(6),
-      // The mpegts muxer otherwise adds 2 × max_delay (1.4 s) to every timestamp; with it off the
-      // segment starts exactly at its offset (libavformat/mpegtsenc.c, `copyts`).
-      '-mpegts_copyts',
-      '1',
-      // Each file restarts its continuity counters; flagging the discontinuity keeps readers from
-      // reporting "Packet corrupt" at every join (`notes/ffmpeg.md`, per-chunk trap 2).
-      '-mpegts_flags',
-      '+initial_discontinuity',
-      '-f',
-      'mpegts',
+      ...SEGMENT_MUXING,
     ],
     target: seg.target,
   };
