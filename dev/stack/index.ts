@@ -70,7 +70,9 @@ export interface Stack {
 async function stackSecrets(dir: string) {
   const file = join(dir, 'secrets.json');
   if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
-  const secret = () => randomBytes(32).toString('base64url');
+  // Hex, not base64url: a secret starting with '-' reads as an option where it is passed on a command
+  // line (`--admin-token <token>`: node:util parseArgs refuses it as ambiguous).
+  const secret = () => randomBytes(32).toString('hex');
   const secrets = {
     adminToken: secret(),
     internalToken: secret(),
