@@ -15,13 +15,14 @@ import {
   encodeChunk,
   encodePlaceholder,
   FfmpegError,
+  isInputFailure,
   probeChunk,
   RENDITION_LADDER,
   type SegmentsResult,
   stitch,
   TIMELINE_BASE_OFFSET_SEC,
 } from '../../transcoder/media/index.ts';
-import { makeChunk, makeResizingChunk, makeSyncChunk } from '../support/chunks.ts';
+import { makeChunk, makeResizingChunk, makeSyncChunk, makeUndecodableChunk } from '../support/chunks.ts';
 import { blackSpans } from '../support/media.ts';
 
 const run = promisify(execFile);
@@ -466,7 +467,6 @@ describe('failures', () => {
       height: 360,
       hasAudio: false,
       videoCodec: 'vp8',
-      videoFrames: 1,
     };
     const error = await encodeChunk({
       input: garbage,
@@ -480,5 +480,29 @@ describe('failures', () => {
     expect((error as FfmpegError).args).toContain(garbage);
     expect((error as FfmpegError).stderrTail).toContain('Invalid data found');
     expect(await readdir(join(dir, 'failed', '360p'))).toEqual([]);
+  });
+
+  it.each([
+    ['truncated', /^ffmpeg reported an error: \[matroska,webm @ 0x[0-9a-f]+\] File ended prematurely/],
+    ['frameless', /^no video frame decoded$/],
+  ] as const)('fails a %s chunk, which its probe passes, as a failure of the input', async (kind, reason) => {
+    const input = await makeUndecodableChunk(dir, kind);
+    const probe = await probeChunk(input);
+    expect(probe.decodable).toBe(true);
+    const outDir = join(dir, `verified-${kind}`);
+    const error = await encodeChunk({
+      input,
+      outDir,
+      name: kind,
+      slot: { startSec: 0, durationSec: 2 },
+      renditions: ['360p'],
+      probe,
+      frames: { dir: join(outDir, 'frames'), thumbsDir: join(outDir, 'thumbs'), chunkStartMs: 0 },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FfmpegError);
+    expect(isInputFailure(error)).toBe(true);
+    expect((error as FfmpegError).message).toMatch(reason);
+    expect(await readdir(join(outDir, '360p'))).toEqual([]);
+    expect(await readdir(join(outDir, 'frames'))).toEqual([]);
   });
 });

@@ -175,12 +175,49 @@ export async function makeSyncChunk(dir: string, atSec = 1, durationSec = 3): Pr
 
 /**
  * A chunk that does not decode: `truncated` is a valid chunk cut at 60 % of its bytes (an upload that
- * stopped), `garbage` is an EBML magic number followed by random bytes.
+ * stopped), `garbage` is an EBML magic number followed by random bytes, `frameless` has a well-formed
+ * VP8 track that holds not one frame, beside 2 s of audio.
  */
-export async function makeUndecodableChunk(dir: string, kind: 'truncated' | 'garbage'): Promise<string> {
+export async function makeUndecodableChunk(
+  dir: string,
+  kind: 'truncated' | 'garbage' | 'frameless',
+): Promise<string> {
   const file = join(dir, `undecodable-${kind}.webm`);
   if (kind === 'garbage') {
     await writeFile(file, Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), randomBytes(16 * 1024)]));
+    return file;
+  }
+  if (kind === 'frameless') {
+    await runFfmpeg({
+      global: [
+        '-hide_banner',
+        '-nostdin',
+        '-v',
+        'error',
+        '-filter_complex',
+        'color=s=320x180:r=10:d=2,trim=end_frame=0[v]',
+      ],
+      inputs: [{ options: ['-f', 'lavfi'], source: 'sine=frequency=440:sample_rate=48000:duration=2' }],
+      outputs: [
+        {
+          options: [
+            '-map',
+            '[v]',
+            '-map',
+            '0:a',
+            '-c:v',
+            'libvpx',
+            '-c:a',
+            'libopus',
+            '-b:a',
+            '48k',
+            '-f',
+            'webm',
+          ],
+          target: file,
+        },
+      ],
+    });
     return file;
   }
   const whole = await readFile(await makeChunk(dir, { name: 'whole-before-truncation.webm', audio: true }));

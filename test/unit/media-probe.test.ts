@@ -5,14 +5,14 @@ import { interpretProbe, lastPacketEnd, lateStream } from '../../transcoder/medi
 
 const VP8_WITH_OPUS = JSON.stringify({
   streams: [
-    { index: 0, codec_name: 'vp8', codec_type: 'video', width: 1920, height: 1080, nb_read_frames: '44' },
-    { index: 1, codec_name: 'opus', codec_type: 'audio', nb_read_frames: '81' },
+    { index: 0, codec_name: 'vp8', codec_type: 'video', width: 1920, height: 1080 },
+    { index: 1, codec_name: 'opus', codec_type: 'audio' },
   ],
   format: { duration: '4.838652' },
 });
 
 describe('interpretProbe', () => {
-  it('reads a chunk that decoded cleanly', () => {
+  it('reads a chunk whose headers parsed cleanly', () => {
     expect(interpretProbe(0, VP8_WITH_OPUS, '')).toEqual({
       decodable: true,
       durationSec: 4.838652,
@@ -20,11 +20,10 @@ describe('interpretProbe', () => {
       height: 1080,
       hasAudio: true,
       videoCodec: 'vp8',
-      videoFrames: 44,
     });
   });
 
-  it('calls a chunk with any decode error undecodable, keeping what was found', () => {
+  it('calls a chunk with any error in its first packets undecodable, keeping what was found', () => {
     const probe = interpretProbe(0, VP8_WITH_OPUS, '[matroska,webm @ 0x5593] File ended prematurely\n');
     expect(probe).toMatchObject({
       decodable: false,
@@ -42,7 +41,6 @@ describe('interpretProbe', () => {
       height: 0,
       hasAudio: false,
       videoCodec: '',
-      videoFrames: 0,
     });
     expect(interpretProbe(1, '', '')).toMatchObject({
       decodable: false,
@@ -50,7 +48,7 @@ describe('interpretProbe', () => {
     });
   });
 
-  it('needs a video stream with decoded frames', () => {
+  it('needs a video stream with a picture size', () => {
     const audioOnly = JSON.stringify({
       streams: [{ index: 0, codec_type: 'audio', codec_name: 'opus' }],
       format: { duration: '5' },
@@ -60,14 +58,12 @@ describe('interpretProbe', () => {
       reason: 'no video stream',
       hasAudio: true,
     });
-    const noFrames = JSON.stringify({
-      streams: [
-        { index: 0, codec_type: 'video', codec_name: 'vp8', width: 640, height: 360, nb_read_frames: '0' },
-      ],
+    const noSize = JSON.stringify({
+      streams: [{ index: 0, codec_type: 'video', codec_name: 'vp8', width: 0, height: 0 }],
     });
-    expect(interpretProbe(0, noFrames, '')).toMatchObject({
+    expect(interpretProbe(0, noSize, '')).toMatchObject({
       decodable: false,
-      reason: 'no video frame decoded',
+      reason: 'no picture size in the video stream',
     });
   });
 
@@ -80,7 +76,7 @@ describe('interpretProbe', () => {
   it('refuses a picture larger than 4096 × 2304 either way up', () => {
     const sized = (width: number, height: number) =>
       JSON.stringify({
-        streams: [{ index: 0, codec_type: 'video', codec_name: 'vp8', width, height, nb_read_frames: '3' }],
+        streams: [{ index: 0, codec_type: 'video', codec_name: 'vp8', width, height }],
         format: { duration: '5' },
       });
     expect(interpretProbe(0, sized(4096, 2304), '').decodable).toBe(true);
@@ -102,7 +98,6 @@ describe('interpretProbe', () => {
           width: 64,
           height: 64,
           start_time: '0.000000',
-          nb_read_frames: '3',
         },
         { index: 1, codec_type: 'audio', codec_name: 'opus', start_time: '3600.000000' },
       ],

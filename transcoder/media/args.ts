@@ -525,18 +525,17 @@ export function stitchJob(o: { playlist: string; target: string }): FfmpegJob {
 }
 
 /**
- * ffprobe arguments that decode every frame (`-count_frames`), so a file that parses but does not decode
- * is caught, and report streams (with their first timestamps) and the container duration. Packets are
- * not listed: a 100 MiB upload of tiny packets would overflow any output buffer.
+ * ffprobe arguments that read a chunk's headers (and as many packets as finding its streams takes) and
+ * report streams, with their first timestamps, and the container duration. Packets are not listed: a
+ * 100 MiB upload of tiny packets would overflow any output buffer.
  */
 export function probeArgs(file: string): string[] {
   return [
     '-hide_banner',
     '-v',
     'error',
-    '-count_frames',
     '-show_entries',
-    'stream=index,codec_type,codec_name,width,height,start_time,nb_read_frames:format=duration',
+    'stream=index,codec_type,codec_name,width,height,start_time:format=duration',
     '-of',
     'json',
     file,

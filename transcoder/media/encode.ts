@@ -62,7 +62,7 @@ export interface EncodeChunkOptions {
   fps?: number;
   /** Analysis frames and thumbnails of the slot, `fps` per second (default 1). */
   frames?: { dir: string; thumbsDir: string; chunkStartMs: number; fps?: number };
-  /** The chunk's probe, when the caller has already made it (saves decoding the chunk twice). */
+  /** The chunk's probe, when the caller has already made it (saves probing the chunk twice). */
   probe?: ChunkProbe;
   /**
    * Sizes to encode at, per rendition, instead of the ones derived from this chunk: pass the session's
@@ -86,7 +86,9 @@ export class UndecodableChunkError extends Error {
  * Encodes one chunk into its slot of the session timeline: one MPEG-TS segment per rendition, exactly
  * the slot long (whole frames at `fps`) with its timestamps at the slot's place, always with one AAC
  * track, plus analysis frames and thumbnails when asked — all in one ffmpeg run. Outputs appear under
- * their final names only when the run succeeded, so a rerun after a crash simply overwrites.
+ * their final names only when the run succeeded, so a rerun after a crash simply overwrites. The run is
+ * also what finds out whether every frame decodes: any error ffmpeg reports on the way, or a slot
+ * without a decoded frame, rejects with an `FfmpegError`.
  */
 export async function encodeChunk(o: EncodeChunkOptions): Promise<EncodeChunkResult> {
   const fps = o.fps ?? DEFAULT_FPS;
@@ -121,6 +123,7 @@ export async function encodeChunk(o: EncodeChunkOptions): Promise<EncodeChunkRes
         signal: o.signal,
         timeoutMs: o.timeoutMs ?? runTimeoutMs(timing.durationSec),
         log: o.log,
+        verify: { frames: timing.frameCount },
         onProgress:
           o.onProgress &&
           (({ frame }) => frame !== null && o.onProgress?.(Math.min(1, frame / timing.frameCount))),

@@ -40,6 +40,14 @@ export interface RunOptions {
   /** What ffmpeg's stats line says it has written so far. */
   onProgress?: (stats: Stats) => void;
   log?: MediaLog;
+  /**
+   * For a run that judges its input while encoding it: the run fails, as a failure of the input, unless
+   * it finished without reporting an error on the way and its first video output got exactly `frames`
+   * frames. At `-v error` every stderr line but the stats is an error, and ffmpeg skips past demuxer and
+   * decoder errors (a truncated upload's last cluster) with exit code 0; no frame at all means no
+   * picture decoded.
+   */
+  verify?: { frames: number };
 }
 
 /** A run that failed: the arguments it ran with and the end of what it wrote to stderr. */
@@ -139,6 +147,8 @@ function runFfmpegNow(job: FfmpegJob, o: RunOptions): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (o.signal?.aborted) return reject(o.signal.reason);
     const tail: string[] = [];
+    let firstError: string | undefined;
+    let lastFrame: number | null = null;
     const started = performance.now();
     const command = ffmpeg({ stdoutLines: STDERR_TAIL_LINES });
     for (const input of job.inputs) {
@@ -171,13 +181,20 @@ function runFfmpegNow(job: FfmpegJob, o: RunOptions): Promise<void> {
     });
     command.on('stderr', (line: string) => {
       const stats = parseStats(line);
-      if (stats) o.onProgress?.(stats);
-      else if (line.trim() !== '') {
+      if (stats) {
+        lastFrame = stats.frame ?? lastFrame;
+        o.onProgress?.(stats);
+      } else if (line.trim() !== '') {
+        firstError ??= line.trim();
         tail.push(line);
         if (tail.length > STDERR_TAIL_LINES) tail.shift();
       }
     });
-    command.on('end', () => finish());
+    command.on('end', () => {
+      const failed = o.verify && unverified(o.verify.frames, firstError, lastFrame);
+      if (!failed) return finish();
+      finish(new FfmpegError(failed, { tool: 'ffmpeg', args, stderrTail: tail.join('\n') }));
+    });
     command.on('error', (err: Error) => {
       if (o.signal?.aborted) return finish(o.signal.reason);
       const expired = timedOut();
@@ -195,6 +212,14 @@ function runFfmpegNow(job: FfmpegJob, o: RunOptions): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
     command.run();
   });
+}
+
+/** Why a finished run fails `verify`, or null when it passes. */
+function unverified(frames: number, firstError: string | undefined, lastFrame: number | null): string | null {
+  if (firstError !== undefined) return `ffmpeg reported an error: ${firstError}`;
+  if (lastFrame === 0) return 'no video frame decoded';
+  if (lastFrame !== frames) return `ffmpeg wrote ${lastFrame ?? 'no count of'} video frames, not ${frames}`;
+  return null;
 }
 
 /**
@@ -220,7 +245,7 @@ const PROBE_MAX_BUFFER = 64 * 1024 * 1024;
 /**
  * Runs ffprobe and resolves with its exit code and output, whatever the code. ffprobe is spawned here
  * rather than through fluent-ffmpeg's `ffprobe()`, which can be neither killed nor timed out and keeps
- * no stderr on success (lib/ffprobe.js) — and a decode check must be bounded and must see stderr.
+ * no stderr on success (lib/ffprobe.js) — and a probe of an upload must be bounded and must see stderr.
  * Rejects with an `FfmpegError` (`timedOut`) on timeout, with the signal's reason when aborted.
  */
 export function runFfprobe(args: string[], o: Omit<RunOptions, 'onProgress'> = {}): Promise<ProbeRun> {

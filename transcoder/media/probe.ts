@@ -1,6 +1,9 @@
 /**
- * Is a chunk usable, and what is in it. "Decodable" means every frame decoded without an error, not
- * merely that the container parsed: a truncated upload parses and then ends mid-cluster.
+ * What is in a chunk, from its headers and first packets: streams, picture size, duration. A chunk that
+ * is not a video, is too large, or fails already there, is undecodable. Decoding every frame is left to
+ * the encode, which fails on any error it meets (`verify` in `ffmpeg.ts`): a truncated upload parses
+ * and then ends mid-cluster, and only reading to its end shows that. Decoding it here as well cost a
+ * tenth of the CPU of processing a chunk.
  */
 import { z } from 'zod';
 import { probeArgs, videoPacketArgs } from './args.ts';
@@ -17,8 +20,6 @@ export interface ChunkProbe {
   hasAudio: boolean;
   /** ffmpeg's codec name of the video stream (`vp8`, `vp9`, `h264`, `av1`), '' when there is none. */
   videoCodec: string;
-  /** Video frames decoded. */
-  videoFrames: number;
   /** First timestamp of the video and of the audio stream, seconds; absent when unknown or no such stream. */
   videoStartSec?: number;
   audioStartSec?: number;
@@ -43,7 +44,6 @@ const ProbeOutput = z.object({
         width: z.number().optional(),
         height: z.number().optional(),
         start_time: z.coerce.number().optional(),
-        nb_read_frames: z.coerce.number().optional(),
       }),
     )
     .default([]),
@@ -52,8 +52,8 @@ const ProbeOutput = z.object({
 type ProbeOutput = z.infer<typeof ProbeOutput>;
 
 /**
- * Probes a local chunk by decoding all of it under a timeout. A truncated, garbage, empty or oversized
- * chunk comes back `decodable: false` with a reason. Rejects when aborted through `signal`, on the
+ * Probes a local chunk's headers under a timeout. A garbage, empty or oversized chunk, or one cut short
+ * inside its first packets, comes back `decodable: false` with a reason. Rejects when aborted through `signal`, on the
  * timeout (which says as much about a busy machine as about the chunk, so it is worth another attempt),
  * and with an `FfmpegError` when ffprobe fails in a way its output cannot explain.
  */
@@ -76,7 +76,6 @@ const NOTHING: Omit<ChunkProbe, 'decodable' | 'reason'> = {
   height: 0,
   hasAudio: false,
   videoCodec: '',
-  videoFrames: 0,
 };
 
 /** The probe of a chunk that does not decode, with `reason` and whatever was `found` of it. */
@@ -104,16 +103,14 @@ export function interpretProbe(exitCode: number, stdout: string, stderr: string)
     height: video?.height ?? 0,
     hasAudio: audio !== undefined,
     videoCodec: video?.codec_name ?? '',
-    videoFrames: video?.nb_read_frames ?? 0,
     ...(video?.start_time === undefined ? {} : { videoStartSec: video.start_time }),
     ...(audio?.start_time === undefined ? {} : { audioStartSec: audio.start_time }),
   };
   if (exitCode !== 0) return undecodableProbe(firstError ?? `ffprobe exited with code ${exitCode}`, found);
   if (firstError) return undecodableProbe(firstError, found);
   if (!video) return undecodableProbe('no video stream', found);
-  if (found.videoFrames === 0 || found.width === 0 || found.height === 0) {
-    return undecodableProbe('no video frame decoded', found);
-  }
+  if (found.width === 0 || found.height === 0)
+    return undecodableProbe('no picture size in the video stream', found);
   const [short, long] = [found.width, found.height].sort((a, b) => a - b) as [number, number];
   if (long > MAX_PICTURE.longSide || short > MAX_PICTURE.shortSide) {
     return undecodableProbe(
