@@ -121,7 +121,7 @@ beforeAll(async () => {
       sqs: new SQSClient({ region: 'us-east-1', endpoint, credentials }),
       eventsQueueUrl: events.queueUrl,
     }),
-    settings: { workDir: work, framesFps: 1, gapThresholdMs: 500, liveHoldMs: 30_000 },
+    settings: { workDir: work, framesFps: 1, gapThresholdMs: 500, liveHoldMs: 30_000, mediaSlots: 2 },
     log: createJsonLogger({}, { write: () => {} }),
   };
 

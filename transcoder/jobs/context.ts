@@ -24,7 +24,7 @@ export interface Logger {
 export interface JobContext {
   storage: Storage;
   reporter: Reporter;
-  settings: Pick<Config, 'workDir' | 'framesFps' | 'gapThresholdMs' | 'liveHoldMs'>;
+  settings: Pick<Config, 'workDir' | 'framesFps' | 'gapThresholdMs' | 'liveHoldMs' | 'mediaSlots'>;
   log: Logger;
   /** Aborted when the job must stop now (shutdown deadline passed); ffmpeg is killed through it. */
   signal: AbortSignal;

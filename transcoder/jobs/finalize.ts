@@ -95,12 +95,11 @@ async function prepareAsset(
 
   const todo = kept.filter((chunk) => !entries.has(chunk.fileName) && !undecodable.has(chunk.fileName));
   log.info('chunks to process', { chunks: kept.length, todo: todo.length, duplicates: duplicates.length });
-  for (const [i, chunk] of todo.entries()) {
-    log.progress('chunks', i / todo.length, { chunk: chunk.fileName });
-    const outcome = await processChunk(ctx, keys, chunk);
+  let processed = 0;
+  const processOne = async (chunk: RawChunk, signal: AbortSignal) => {
+    const outcome = await processChunk({ ...ctx, signal }, keys, chunk);
     if (outcome.decodable) {
       entries.set(chunk.fileName, outcome.entry);
-      profile = outcome.profile;
       await ctx.reporter.event({
         version: 1,
         type: 'frames.available',
@@ -114,8 +113,25 @@ async function prepareAsset(
     } else {
       undecodable.set(chunk.fileName, outcome.entry);
     }
+    log.progress('chunks', ++processed / todo.length, { chunk: chunk.fileName });
+    return outcome;
+  };
+  // Until the asset has a profile, one chunk at a time: the first decodable one makes it, where chunks
+  // encoded side by side could each make their own on a store that ignores the write's condition.
+  let next = 0;
+  for (const chunk of todo) {
+    if (profile) break;
+    next++;
+    const outcome = await processOne(chunk, ctx.signal);
+    if (outcome.decodable) profile = outcome.profile;
   }
-  if (todo.length > 0) log.progress('chunks', 1);
+  // Then one chunk per media slot and one more, whose transfers overlap the encodes, as the consumer runs.
+  await mapLimit(
+    todo.slice(next),
+    ctx.settings.mediaSlots + 1,
+    (chunk, _, signal) => processOne(chunk, signal),
+    ctx.signal,
+  );
 
   const listed = [...chunks.inside, ...chunks.outside];
   const outOfWindow = new Set(chunks.outside.map((chunk) => chunk.key));

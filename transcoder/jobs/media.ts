@@ -65,7 +65,12 @@ export async function uploadFiles(
   ctx: JobContext,
   files: ReadonlyArray<readonly [key: string, file: string]>,
 ) {
-  await mapLimit(files, UPLOAD_PARALLELISM, ([key, file]) => ctx.storage.upload(key, file, ctx.signal));
+  await mapLimit(
+    files,
+    UPLOAD_PARALLELISM,
+    ([key, file], _, signal) => ctx.storage.upload(key, file, signal),
+    ctx.signal,
+  );
 }
 
 /** The asset's profile, if a chunk has fixed it yet. */

@@ -113,21 +113,26 @@ async function uploadInParts(
   );
   try {
     const offsets = Array.from({ length: Math.ceil(size / PART_BYTES) }, (_, i) => i * PART_BYTES);
-    const parts = await mapLimit(offsets, PART_PARALLELISM, async (offset, i) => {
-      const length = Math.min(PART_BYTES, size - offset);
-      const { ETag } = await client.send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId,
-          PartNumber: i + 1,
-          Body: createReadStream(file, { start: offset, end: offset + length - 1 }),
-          ContentLength: length,
-        }),
-        { abortSignal: signal },
-      );
-      return { ETag, PartNumber: i + 1 };
-    });
+    const parts = await mapLimit(
+      offsets,
+      PART_PARALLELISM,
+      async (offset, i, partSignal) => {
+        const length = Math.min(PART_BYTES, size - offset);
+        const { ETag } = await client.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId,
+            PartNumber: i + 1,
+            Body: createReadStream(file, { start: offset, end: offset + length - 1 }),
+            ContentLength: length,
+          }),
+          { abortSignal: partSignal },
+        );
+        return { ETag, PartNumber: i + 1 };
+      },
+      signal,
+    );
     await client.send(
       new CompleteMultipartUploadCommand({
         Bucket: bucket,
