@@ -163,25 +163,28 @@ async function prepareAsset(
         (item.kind === 'placeholder' || isCut(item.chunk)) && !done(segmentNameOf(profile, item, 'vod')),
     );
     const failed = new Set<string>();
-    for (const [i, item] of missing.entries()) {
-      log.progress('gaps and cuts', i / missing.length);
-      if (item.kind === 'placeholder') {
-        await makePlaceholder(ctx, keys, profile, item.span);
-      } else {
+    let finished = 0;
+    await mapLimit(
+      missing,
+      ctx.settings.mediaSlots + 1,
+      async (item, _, signal) => {
+        const step = { ...ctx, signal };
         try {
-          await encodeCut(ctx, keys, profile, item.chunk, item.span);
+          if (item.kind === 'placeholder') await makePlaceholder(step, keys, profile, item.span);
+          else await encodeCut(step, keys, profile, item.chunk, item.span);
+          made.add(segmentNameOf(profile, item, 'vod'));
         } catch (error) {
-          if (!(error instanceof CutFailedError)) throw error;
+          if (!(item.kind === 'chunk' && error instanceof CutFailedError)) throw error;
           log.warn('chunk is a gap', { chunk: item.chunk.fileName, reason: error.message });
           // The chunk as named, not as slotted, like every other gap record.
           const named = kept.find((chunk) => chunk.fileName === item.chunk.fileName) ?? item.chunk;
           undecodable.set(item.chunk.fileName, undecodableEntry(named, error.message));
           failed.add(item.chunk.fileName);
-          continue;
         }
-      }
-      made.add(segmentNameOf(profile, item, 'vod'));
-    }
+        log.progress('gaps and cuts', ++finished / missing.length);
+      },
+      ctx.signal,
+    );
     if (failed.size > 0) {
       placed = placed.filter((chunk) => !failed.has(chunk.fileName));
       if (placed.length === 0) return base;
