@@ -4,11 +4,12 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RENDITIONS, type Rendition } from '../../contracts/storage.ts';
+import { runFfmpeg, setMediaSlots } from '../../transcoder/media/ffmpeg.ts';
 import {
   buildStoryboard,
   type EncodeChunkResult,
@@ -432,6 +433,29 @@ describe('failures', () => {
     });
     await expect(pending).rejects.toThrow('job cancelled');
     expect(await readdir(join(outDir, '360p'))).toEqual([]);
+  });
+
+  it('lets a run that waits for a media slot go at once when aborted', async () => {
+    const busyJob = {
+      global: ['-hide_banner', '-nostdin', '-v', 'error'],
+      inputs: [{ options: ['-f', 'lavfi'], source: 'testsrc2=s=320x240:r=25:d=3600' }],
+      outputs: [{ options: ['-f', 'null'], target: '-' }],
+    };
+    setMediaSlots(1);
+    try {
+      const busy = new AbortController();
+      const running = runFfmpeg(busyJob, { signal: busy.signal });
+      const waiting = new AbortController();
+      const queued = runFfmpeg(busyJob, { signal: waiting.signal });
+      const abortedAt = performance.now();
+      waiting.abort(new Error('not needed any more'));
+      await expect(queued).rejects.toThrow('not needed any more');
+      expect(performance.now() - abortedAt).toBeLessThan(1000);
+      busy.abort(new Error('job cancelled'));
+      await expect(running).rejects.toThrow('job cancelled');
+    } finally {
+      setMediaSlots(availableParallelism());
+    }
   });
 
   it('keeps encoding a chunk whose picture size changes halfway', async () => {

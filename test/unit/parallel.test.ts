@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../../transcoder/storage/parallel.ts';
+import { mapLimit, SiblingFailedError } from '../../transcoder/storage/parallel.ts';
 
 const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -20,6 +20,7 @@ describe('mapLimit', () => {
   it('on the first failure stops the running calls, starts no queued one, and rejects after all settled', async () => {
     const started: number[] = [];
     const settled: number[] = [];
+    const reasons: unknown[] = [];
     const failure = new Error('upload refused');
     const map = mapLimit([0, 1, 2, 3], 2, async (n, _, signal) => {
       started.push(n);
@@ -30,7 +31,10 @@ describe('mapLimit', () => {
         }
         // A long call that stops when told to, a little later, as an aborted request does.
         await new Promise((_resolve, reject) =>
-          signal.addEventListener('abort', () => setTimeout(() => reject(signal.reason), 20)),
+          signal.addEventListener('abort', () => {
+            reasons.push(signal.reason);
+            setTimeout(() => reject(signal.reason), 20);
+          }),
         );
       } finally {
         settled.push(n);
@@ -39,6 +43,9 @@ describe('mapLimit', () => {
     await expect(map).rejects.toBe(failure);
     expect(started).toEqual([0, 1]);
     expect(settled.sort()).toEqual([0, 1]);
+    // The stopped call is told it was stopped, so it does not pass for a failure of its own.
+    expect(reasons).toEqual([expect.any(SiblingFailedError)]);
+    expect((reasons[0] as Error).cause).toBe(failure);
   });
 
   it('stops when the caller aborts', async () => {

@@ -57,16 +57,12 @@ async function readIndex(ctx: JobContext, keys: AssetKeys, chunks: RawChunk[], p
   const undecodable = new Map<string, UndecodableEntry>();
   const indexed = new Set((await ctx.storage.list(keys.cache, ctx.signal)).map((object) => object.key));
   const signature = profile && profileSignature(profile);
-  await mapLimit(chunks, READ_PARALLELISM, async (chunk) => {
+  await mapLimit(chunks, READ_PARALLELISM, async (chunk, _, signal) => {
     if (indexed.has(keys.chunkEntry(chunk.fileName))) {
-      const entry = await ctx.storage.getJson(keys.chunkEntry(chunk.fileName), ChunkEntry, ctx.signal);
+      const entry = await ctx.storage.getJson(keys.chunkEntry(chunk.fileName), ChunkEntry, signal);
       if (entry && entry.profile === signature) entries.set(chunk.fileName, entry);
     } else if (indexed.has(keys.undecodableEntry(chunk.fileName))) {
-      const gap = await ctx.storage.getJson(
-        keys.undecodableEntry(chunk.fileName),
-        UndecodableEntry,
-        ctx.signal,
-      );
+      const gap = await ctx.storage.getJson(keys.undecodableEntry(chunk.fileName), UndecodableEntry, signal);
       if (gap) undecodable.set(chunk.fileName, gap);
     }
   });
@@ -116,14 +112,15 @@ async function prepareAsset(
     log.progress('chunks', ++processed / todo.length, { chunk: chunk.fileName });
     return outcome;
   };
-  // Until the asset has a profile, one chunk at a time: the first decodable one makes it, where chunks
-  // encoded side by side could each make their own on a store that ignores the write's condition.
+  // Until the asset has a profile, one chunk at a time: the first whose probe passes makes it (even if its
+  // encode then fails), where chunks encoded side by side could each make their own on a store that
+  // ignores the write's condition.
   let next = 0;
   for (const chunk of todo) {
     if (profile) break;
     next++;
     const outcome = await processOne(chunk, ctx.signal);
-    if (outcome.decodable) profile = outcome.profile;
+    profile = outcome.decodable ? outcome.profile : await loadProfile(ctx, keys);
   }
   // Then one chunk per media slot and one more, whose transfers overlap the encodes, as the consumer runs.
   await mapLimit(
@@ -235,14 +232,19 @@ async function writeDerived(ctx: JobContext, asset: PlannedAsset): Promise<Final
       await mkdir(join(dir, rendition), { recursive: true });
       const names = [...new Set(timeline.items.map((item) => segmentNameOf(profile, item, 'vod')))];
       let fetched = 0;
-      await mapLimit(names, 8, async (name) => {
-        await ctx.storage.download(
-          keys.segment(rendition, name),
-          join(dir, keys.segmentUri(rendition, name)),
-          ctx.signal,
-        );
-        log.progress(`download ${rendition}`, ++fetched / names.length);
-      });
+      await mapLimit(
+        names,
+        8,
+        async (name, _, signal) => {
+          await ctx.storage.download(
+            keys.segment(rendition, name),
+            join(dir, keys.segmentUri(rendition, name)),
+            signal,
+          );
+          log.progress(`download ${rendition}`, ++fetched / names.length);
+        },
+        ctx.signal,
+      );
       await writeFile(
         local(rendition),
         renditionPlaylist(profile, timeline.items, 'vod', (name) => keys.segmentUri(rendition, name)),

@@ -121,11 +121,15 @@ function isFailure(value: object): value is MediaFailure {
  * chunk becomes a gap instead of failing the session; a timeout or an abort stays an error, and the job
  * is tried again.
  */
-async function mediaStep<T extends object>(step: () => Promise<T>): Promise<T | MediaFailure> {
+async function mediaStep<T extends object>(
+  signal: AbortSignal,
+  step: () => Promise<T>,
+): Promise<T | MediaFailure> {
   try {
     return await step();
   } catch (error) {
-    if (isInputFailure(error)) return { failed: error.message };
+    // A run stopped from outside (shutdown, a failed sibling) says nothing about the chunk, whatever it threw.
+    if (isInputFailure(error) && !signal.aborted) return { failed: error.message };
     throw error;
   }
 }
@@ -134,7 +138,7 @@ async function mediaStep<T extends object>(step: () => Promise<T>): Promise<T | 
 async function fetchChunk(ctx: JobContext, dir: string, chunk: RawChunk) {
   const input = join(dir, chunk.fileName);
   await ctx.storage.download(chunk.key, input, ctx.signal);
-  const probe = await mediaStep(() =>
+  const probe = await mediaStep(ctx.signal, () =>
     probeChunk(input, { signal: ctx.signal, timeoutMs: runTimeoutMs(chunk.durationMs / 1000) }),
   );
   return { input, probe: isFailure(probe) ? undecodableProbe(probe.failed) : probe };
@@ -156,7 +160,7 @@ async function encodeSegments(
 ) {
   const framesDir = join(o.dir, 'frames');
   const thumbsDir = join(o.dir, 'thumbnails');
-  const encoded = await mediaStep(() =>
+  const encoded = await mediaStep(ctx.signal, () =>
     encodeChunk({
       input: o.input,
       outDir: join(o.dir, 'segments'),
@@ -280,7 +284,7 @@ export async function encodeCut(
   const name = cutSegmentName(chunk.fileName, span.frames);
   await withWorkDir(ctx, async (dir) => {
     const { input, probe } = await fetchChunk(ctx, dir, chunk);
-    if (!probe.decodable) throw new CutFailedError(`decoded before but not when cut: ${probe.reason}`);
+    if (!probe.decodable) throw new CutFailedError(`probed before but not when cut: ${probe.reason}`);
     const encoded = await encodeSegments(ctx, keys, { dir, input, probe, profile, name, span });
     if (isFailure(encoded)) throw new CutFailedError(`encoded before but not when cut: ${encoded.failed}`);
   });

@@ -87,8 +87,8 @@ export class UndecodableChunkError extends Error {
  * the slot long (whole frames at `fps`) with its timestamps at the slot's place, always with one AAC
  * track, plus analysis frames and thumbnails when asked — all in one ffmpeg run. Outputs appear under
  * their final names only when the run succeeded, so a rerun after a crash simply overwrites. The run is
- * also what finds out whether every frame decodes: any error ffmpeg reports on the way, or a slot
- * without a decoded frame, rejects with an `FfmpegError`.
+ * also what finds out whether the chunk decodes, as far as it reads it (up to the slot's end): any error
+ * ffmpeg reports on the way, or a slot without a decoded frame, rejects with an `FfmpegError`.
  */
 export async function encodeChunk(o: EncodeChunkOptions): Promise<EncodeChunkResult> {
   const fps = o.fps ?? DEFAULT_FPS;

@@ -22,6 +22,27 @@ export function setMediaSlots(count: number): void {
   mediaSlots.concurrency = count;
 }
 
+/**
+ * Runs `run` in a media slot. A run aborted while it waits for one rejects at once rather than when its
+ * turn comes, which could be after another job's whole encode; once started, it settles only when its
+ * process has ended, so the caller never cleans up under a live ffmpeg.
+ */
+function inMediaSlot<T>(signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+  let started = false;
+  const queued = mediaSlots(() => {
+    started = true;
+    return signal?.aborted ? Promise.reject(signal.reason) : run();
+  });
+  if (!signal) return queued;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      if (!started) reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    queued.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** What a run reports to a logger: one entry when it starts and one when it ends. */
 export interface MediaLogEntry {
   tool: 'ffmpeg' | 'ffprobe';
@@ -138,7 +159,7 @@ function combinedSignal(o: RunOptions): { signal?: AbortSignal; timedOut: () => 
  * (exit code, stderr tail, arguments) otherwise, or with the signal's reason when aborted.
  */
 export function runFfmpeg(job: FfmpegJob, o: RunOptions = {}): Promise<void> {
-  return mediaSlots(() => runFfmpegNow(job, o));
+  return inMediaSlot(o.signal, () => runFfmpegNow(job, o));
 }
 
 function runFfmpegNow(job: FfmpegJob, o: RunOptions): Promise<void> {
@@ -249,7 +270,7 @@ const PROBE_MAX_BUFFER = 64 * 1024 * 1024;
  * Rejects with an `FfmpegError` (`timedOut`) on timeout, with the signal's reason when aborted.
  */
 export function runFfprobe(args: string[], o: Omit<RunOptions, 'onProgress'> = {}): Promise<ProbeRun> {
-  return mediaSlots(() => runFfprobeNow(args, o));
+  return inMediaSlot(o.signal, () => runFfprobeNow(args, o));
 }
 
 function runFfprobeNow(args: string[], o: Omit<RunOptions, 'onProgress'>): Promise<ProbeRun> {

@@ -1,9 +1,9 @@
 /**
  * What is in a chunk, from its headers and first packets: streams, picture size, duration. A chunk that
- * is not a video, is too large, or fails already there, is undecodable. Decoding every frame is left to
- * the encode, which fails on any error it meets (`verify` in `ffmpeg.ts`): a truncated upload parses
- * and then ends mid-cluster, and only reading to its end shows that. Decoding it here as well cost a
- * tenth of the CPU of processing a chunk.
+ * is not a video, is too large, or fails already there, is undecodable. Decoding is left to the encode,
+ * which fails on any error it meets (`verify` in `ffmpeg.ts`): a truncated upload parses and then ends
+ * mid-cluster, and only reading to its end shows that. Decoding it here as well cost a tenth of the CPU
+ * of processing a chunk.
  */
 import { z } from 'zod';
 import { probeArgs, videoPacketArgs } from './args.ts';

@@ -1,13 +1,19 @@
-/** Bounded parallelism, for many small S3 requests and for chunks that finalize encodes itself. */
+/** Bounded parallelism, for many small S3 requests and for the encodes finalize makes itself. */
 import pLimit from 'p-limit';
+
+/** Why the other calls of a map are stopped when one fails: not their own fault. */
+export class SiblingFailedError extends Error {
+  override readonly name = 'SiblingFailedError';
+}
 
 /**
  * Maps over items with at most `limit` calls in flight, keeping the input order in the result.
  *
- * The first rejection aborts the signal every call is given (as does `signal`), so queued calls never
- * start and running ones can stop; the map rejects with that first error only once every started call
- * has settled. So nothing the map began still runs when it returns: no upload still reads a work file
- * that its caller is deleting, no part is still sent when a multipart upload is aborted.
+ * The first failure aborts the signal every call is given (as does `signal`), with a
+ * `SiblingFailedError` as the reason, so queued calls never start and running ones stop without taking
+ * the blame; the map rejects with that first error once every started call has settled. So nothing the
+ * map began still runs when it returns: no upload still reads a work file its caller is deleting, no
+ * part is still sent when a multipart upload is aborted.
  */
 export async function mapLimit<T, R>(
   items: readonly T[],
@@ -17,6 +23,7 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const failed = new AbortController();
   const stop = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+  let firstError: { error: unknown } | undefined;
   const run = pLimit(limit);
   const settled = await Promise.allSettled(
     items.map((item, index) =>
@@ -25,12 +32,18 @@ export async function mapLimit<T, R>(
         try {
           return await fn(item, index, stop);
         } catch (error) {
-          failed.abort(error);
+          if (!stop.aborted) {
+            firstError = { error };
+            failed.abort(
+              new SiblingFailedError('stopped: another call of the same map failed', { cause: error }),
+            );
+          }
           throw error;
         }
       }),
     ),
   );
-  if (stop.aborted) throw stop.reason;
+  const rejected = settled.find((result) => result.status === 'rejected');
+  if (rejected) throw firstError ? firstError.error : rejected.reason;
   return settled.map((result) => (result as PromiseFulfilledResult<R>).value);
 }
