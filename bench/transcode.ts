@@ -5,7 +5,8 @@
  *    `.local/bench/transcode/`) goes through `node transcoder/main.ts` as 120 chunk jobs on a local
  *    S3 + SQS (fauxqs, in this process), 2 ffmpeg runs and 3 jobs at a time: realtime factor of chunk
  *    processing (3 renditions, frames and thumbnails, uploads, index and live playlists included).
- * 2. The same input through one plain ffmpeg one-pass ladder (`notes/ffmpeg.md`'s recipe): the reference.
+ * 2. The same input through one plain ffmpeg one-pass ladder (`notes/ffmpeg.md`'s recipe): the reference,
+ *    right before and right after chunk processing, as the machine's speed drifts.
  * 3. Finalize of the processed 10-minute session, and of a 60-minute one synthesized from it (its segments
  *    reused, re-timestamped into place, with index entries): time until the playlists are written, then
  *    until storyboard and stitched MP4 are done.
@@ -322,6 +323,10 @@ async function main() {
     console.error(
       `processing ${CHUNKS} chunks (${sessionSec.toFixed(1)} s of 1080p) through the transcoder…`,
     );
+    // The reference right before and right after chunk processing: the machine's speed drifts by a
+    // tenth or more within minutes, so chunk processing is read against both.
+    console.error('running the one-pass ffmpeg ladder on the same input…');
+    const referenceBefore = await referenceLadder(chunks, runDir, 'before');
     sampler.start();
     const chunkStart = performance.now();
     const chunkCpuStart = cpuSeconds(child.pid ?? 0);
@@ -351,6 +356,8 @@ async function main() {
     const benchCpu = process.cpuUsage(benchCpuStart);
     const benchCpuSec = (benchCpu.user + benchCpu.system) / 1e6;
     const chunkRss = sampler.stop();
+    console.error('running the one-pass ffmpeg ladder again…');
+    const referenceAfter = await referenceLadder(chunks, runDir, 'after');
 
     // 3. Finalize: the 10-minute session as processed, then a 60-minute one built from it.
     const finalize = async (session: string) => {
@@ -383,11 +390,9 @@ async function main() {
     await new Promise((resolve) => child.once('exit', resolve));
     transcoder = undefined;
 
-    // 2. The reference, alone on the machine.
-    console.error('running the one-pass ffmpeg ladder on the same input…');
-    const reference = await referenceLadder(chunks, runDir);
-
     const mb = (bytes: number) => `${Math.round(bytes / MB)} MB`;
+    const speed = (r: { seconds: number; cpuSeconds: number }) =>
+      `${(sessionSec / r.seconds).toFixed(1)}× (${r.seconds.toFixed(1)} s, ${r.cpuSeconds.toFixed(0)} CPU-s)`;
     const rows: [string, string, string][] = [
       [
         `chunk processing: ${CHUNKS} × 5 s 1080p VFR, 3 renditions + frames, 2 ffmpeg runs and 3 jobs at a time`,
@@ -405,8 +410,13 @@ async function main() {
         '—',
       ],
       [
-        'reference: one plain ffmpeg one-pass ladder (notes/ffmpeg.md)',
-        `${(sessionSec / reference.seconds).toFixed(1)}× realtime (${reference.seconds.toFixed(1)} s); by CPU time ${((sessionSec * cpus().length) / reference.cpuSeconds).toFixed(1)}× (${reference.cpuSeconds.toFixed(0)} CPU-s); peak RSS ${mb(reference.rss)}`,
+        'reference: one plain ffmpeg one-pass ladder (notes/ffmpeg.md), right before and right after',
+        `${[referenceBefore, referenceAfter].map(speed).join(', then ')}; peak RSS ${mb(Math.max(referenceBefore.rss, referenceAfter.rss))}`,
+        '—',
+      ],
+      [
+        'chunk processing ÷ reference (wall, against the mean of the two)',
+        ((referenceBefore.seconds + referenceAfter.seconds) / 2 / chunkSec).toFixed(2),
         '—',
       ],
       [
@@ -532,7 +542,7 @@ async function synthesizeLong(o: {
 }
 
 /** The notes' one-pass ladder on the session joined into one file (joined once, not timed). */
-async function referenceLadder(chunks: GeneratedChunk[], runDir: string) {
+async function referenceLadder(chunks: GeneratedChunk[], runDir: string, label: string) {
   const input = join(CACHE, 'session-10min.webm');
   if (!existsSync(input)) {
     const list = join(runDir, 'concat.txt');
@@ -548,7 +558,7 @@ async function referenceLadder(chunks: GeneratedChunk[], runDir: string) {
     );
     await run('ffmpeg', ['-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-y', input]);
   }
-  const out = join(runDir, 'reference');
+  const out = join(runDir, `reference-${label}`);
   await mkdir(out, { recursive: true });
   const started = performance.now();
   const { stderr } = await run('/usr/bin/time', [
