@@ -166,7 +166,6 @@ function runFfmpegNow(job: FfmpegJob, o: RunOptions): Promise<void> {
   const args = toArgv(job);
   const { signal, timedOut } = combinedSignal(o);
   return new Promise<void>((resolve, reject) => {
-    if (o.signal?.aborted) return reject(o.signal.reason);
     const tail: string[] = [];
     let firstError: string | undefined;
     let lastFrame: number | null = null;
@@ -274,7 +273,6 @@ export function runFfprobe(args: string[], o: Omit<RunOptions, 'onProgress'> = {
 }
 
 function runFfprobeNow(args: string[], o: Omit<RunOptions, 'onProgress'>): Promise<ProbeRun> {
-  if (o.signal?.aborted) return Promise.reject(o.signal.reason);
   const { signal, timedOut } = combinedSignal(o);
   const started = performance.now();
   o.log?.({ tool: 'ffprobe', event: 'start', args });

@@ -23,7 +23,6 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const failed = new AbortController();
   const stop = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
-  let firstError: { error: unknown } | undefined;
   const run = pLimit(limit);
   const settled = await Promise.allSettled(
     items.map((item, index) =>
@@ -33,7 +32,6 @@ export async function mapLimit<T, R>(
           return await fn(item, index, stop);
         } catch (error) {
           if (!stop.aborted) {
-            firstError = { error };
             failed.abort(
               new SiblingFailedError('stopped: another call of the same map failed', { cause: error }),
             );
@@ -43,7 +41,9 @@ export async function mapLimit<T, R>(
       }),
     ),
   );
+  // The first failure is the cause of the reason the others were stopped with.
+  if (failed.signal.aborted) throw (failed.signal.reason as SiblingFailedError).cause;
   const rejected = settled.find((result) => result.status === 'rejected');
-  if (rejected) throw firstError ? firstError.error : rejected.reason;
+  if (rejected) throw rejected.reason;
   return settled.map((result) => (result as PromiseFulfilledResult<R>).value);
 }
