@@ -4,7 +4,13 @@
  * Objects are strict: an unknown field is a client mistake worth a 400, not something to drop silently.
  */
 import { z } from '@hono/zod-openapi';
-import { Asset } from './storage.ts';
+import {
+  ASSET_CONTENT_TYPES,
+  Asset,
+  assetAllows,
+  UPLOAD_CONTENT_TYPES,
+  type UploadContentType,
+} from './storage.ts';
 
 export const API_PREFIX = '/ies/api/v2';
 
@@ -90,9 +96,21 @@ export const PresignedPolicyQuery = z
     session_id: SessionId.optional(),
     unique_identifier: UniqueIdentifier.optional(),
     asset: Asset.openapi({ description: 'What the browser uploads' }),
+    content_type: z
+      .enum(Object.keys(UPLOAD_CONTENT_TYPES) as [UploadContentType, ...UploadContentType[]])
+      .optional()
+      .openapi({
+        description: `The container the recorder records: ${Object.entries(ASSET_CONTENT_TYPES)
+          .map(([asset, types]) => `${types.join(' or ')} for ${asset}`)
+          .join('; ')}. By default the service's configured video type, and image/jpeg for screenshots.`,
+      }),
   })
   .refine((q) => !(q.session_id !== undefined && q.unique_identifier !== undefined), {
     message: 'give at most one of session_id and unique_identifier',
+  })
+  .refine((q) => q.content_type === undefined || assetAllows(q.asset, q.content_type), {
+    message: 'content_type is not one the asset allows',
+    path: ['content_type'],
   });
 
 export const PresignedPolicyResponse = z

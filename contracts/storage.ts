@@ -18,8 +18,34 @@ export type Rendition = (typeof RENDITIONS)[number];
 
 export const REPORT_KINDS = ['screenshot_analysis', 'webcam_analysis', 'audio_analysis'] as const;
 
-export const CHUNK_EXTENSIONS = ['webm', 'mp4', 'jpg'] as const;
+export const CHUNK_EXTENSIONS = ['webm', 'mp4', 'jpg', 'webp'] as const;
 export type ChunkExtension = (typeof CHUNK_EXTENSIONS)[number];
+
+/** The containers a recorder may upload, each with the extension its chunk names carry. */
+export const UPLOAD_CONTENT_TYPES = {
+  'video/webm': 'webm',
+  'video/mp4': 'mp4',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+} as const satisfies Record<string, ChunkExtension>;
+export type UploadContentType = keyof typeof UPLOAD_CONTENT_TYPES;
+
+/** Which upload types each asset allows: video containers for recordings, still images for screenshots. */
+export const ASSET_CONTENT_TYPES: Record<Asset, readonly UploadContentType[]> = {
+  screenshare: ['video/webm', 'video/mp4'],
+  webcam: ['video/webm', 'video/mp4'],
+  screenshots: ['image/jpeg', 'image/webp'],
+};
+
+/** True when `asset` may be uploaded as `contentType`. */
+export function assetAllows(asset: Asset, contentType: UploadContentType): boolean {
+  return ASSET_CONTENT_TYPES[asset].includes(contentType);
+}
+
+/** True when a chunk named with `ext` is of a type `asset` allows. */
+export function assetAllowsExtension(asset: Asset, ext: ChunkExtension): boolean {
+  return ASSET_CONTENT_TYPES[asset].some((type) => UPLOAD_CONTENT_TYPES[type] === ext);
+}
 
 const ROOT = 'proctor/ies';
 
@@ -90,7 +116,7 @@ export function chunkInSessionWindow(
     chunk.startMs + chunk.durationMs <= sessionStartedMs + SESSION_WINDOW.afterMs
   );
 }
-const CHUNK_NAME = /^(\d{6})-(\d{13})-(\d{1,9})\.(webm|mp4|jpg)$/;
+const CHUNK_NAME = /^(\d{6})-(\d{13})-(\d{1,9})\.(webm|mp4|jpg|webp)$/;
 
 /** `<seq>-<start_ms>-<duration_ms>.<ext>`, `seq` zero-padded to six digits. */
 export function formatChunkName(chunk: ChunkName): string {
@@ -121,13 +147,21 @@ export function parseChunkKey(
     if (!key.startsWith(prefix)) continue;
     const chunk = parseChunkName(key.slice(prefix.length));
     if (!chunk) return null;
-    if ((asset === 'screenshots') !== (chunk.ext === 'jpg')) return null;
+    if (!assetAllowsExtension(asset, chunk.ext)) return null;
     return { asset, ...chunk };
   }
   return null;
 }
 
-/** The upload Content-Type each asset's policy fixes. */
-export function assetContentType(asset: Asset, videoType: string): string {
+/**
+ * The upload Content-Type an asset's policy fixes: the one the recorder asked for, else the configured
+ * video type for recordings and JPEG for screenshots.
+ */
+export function assetContentType(
+  asset: Asset,
+  videoType: UploadContentType,
+  requested?: UploadContentType,
+): UploadContentType {
+  if (requested) return requested;
   return asset === 'screenshots' ? 'image/jpeg' : videoType;
 }

@@ -85,6 +85,27 @@ describe('malformed requests', () => {
       undefined,
       400,
     ],
+    [
+      'policy for a content type outside the allow-list',
+      'GET',
+      `/session/presigned-policy?session_id=${sessionId}&asset=screenshare&content_type=video/ogg`,
+      undefined,
+      400,
+    ],
+    [
+      'policy for screenshots as video',
+      'GET',
+      `/session/presigned-policy?session_id=${sessionId}&asset=screenshots&content_type=video/mp4`,
+      undefined,
+      400,
+    ],
+    [
+      'policy for a screen share as an image',
+      'GET',
+      `/session/presigned-policy?session_id=${sessionId}&asset=screenshare&content_type=image/webp`,
+      undefined,
+      400,
+    ],
     ['process without session_id', 'POST', '/session/process', '{}', 400],
     [
       'process with reprocess not boolean',
@@ -108,6 +129,26 @@ describe('malformed requests', () => {
       'POST',
       '/session/chunks',
       JSON.stringify({ key: `proctor/ies/${tenant.uuid}/${sessionId}/screenshare/raw/chunk.webm` }),
+      400,
+      'candidate',
+    ],
+    [
+      'chunk of a screen share named as an image',
+      'POST',
+      '/session/chunks',
+      JSON.stringify({
+        key: `${rawPrefix(tenant.uuid, sessionId, 'screenshare')}${formatChunkName({ seq: 0, startMs: Date.now(), durationMs: 5000, ext: 'webp' })}`,
+      }),
+      400,
+      'candidate',
+    ],
+    [
+      'chunk of screenshots named as video',
+      'POST',
+      '/session/chunks',
+      JSON.stringify({
+        key: `${rawPrefix(tenant.uuid, sessionId, 'screenshots')}${formatChunkName({ seq: 0, startMs: Date.now(), durationMs: 0, ext: 'mp4' })}`,
+      }),
       400,
       'candidate',
     ],
@@ -206,6 +247,16 @@ describe('malformed requests', () => {
       expect.soft(errorOf(reply).message.length, name).toBeGreaterThan(0);
     }
     expect(await counts(tenant.uuid)).toEqual(before);
+  });
+
+  it('names content_type and its allow-list when the type is not one the asset allows', async () => {
+    const reply = await tenant.as(
+      'GET',
+      `/session/presigned-policy?session_id=${sessionId}&asset=webcam&content_type=video/ogg`,
+    );
+    expect(reply.status).toBe(400);
+    expect(errorOf(reply)).toMatchObject({ code: 'BAD_REQUEST', requestId: expect.any(String) });
+    expect(errorOf(reply).message).toContain('content_type');
   });
 
   it('names the offending field', async () => {

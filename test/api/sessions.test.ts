@@ -146,6 +146,55 @@ describe('presigned policy and browser upload', () => {
     }
   });
 
+  it('fixes the container the recorder asks for, from each asset’s allow-list', async () => {
+    const { sessionId } = await newSession(tenant);
+    const token = await candidateToken(tenant, sessionId);
+    for (const [asset, contentType] of [
+      ['screenshare', 'video/mp4'],
+      ['webcam', 'video/webm'],
+      ['screenshots', 'image/webp'],
+      ['screenshots', 'image/jpeg'],
+    ] as const) {
+      const reply = await call(
+        'GET',
+        `/session/presigned-policy?asset=${asset}&content_type=${encodeURIComponent(contentType)}`,
+        { headers: { Authorization: `Bearer ${token}` } },
+      );
+      expect(reply.status).toBe(200);
+      const { postFields } = reply.body as { postFields: Record<string, string> };
+      expect(postFields['Content-Type']).toBe(contentType);
+      const policy = JSON.parse(Buffer.from(postFields.policy ?? '', 'base64').toString());
+      expect(policy.conditions).toContainEqual(['eq', '$Content-Type', contentType]);
+    }
+  });
+
+  it('a chunk notice takes each extension the asset allows', async () => {
+    const { sessionId } = await newSession(tenant);
+    const token = await candidateToken(tenant, sessionId);
+    const startMs = Date.now() - 10_000;
+    for (const [seq, asset, ext] of [
+      [0, 'screenshare', 'mp4'],
+      [0, 'webcam', 'webm'],
+      [0, 'screenshots', 'webp'],
+      [1, 'screenshots', 'jpg'],
+    ] as const) {
+      const durationMs = asset === 'screenshots' ? 0 : 5000;
+      const key = `${rawPrefix(tenant.uuid, sessionId, asset)}${formatChunkName({ seq, startMs, durationMs, ext })}`;
+      const reply = await call('POST', '/session/chunks', {
+        headers: { Authorization: `Bearer ${token}` },
+        json: { key },
+      });
+      expect(reply.status, `${asset} ${ext}`).toBe(202);
+    }
+    const jobs = (await drainJobs()).filter((job) => job.session_uuid === sessionId);
+    expect(jobs.map((job) => (job.type === 'chunk' ? `${job.asset}.${job.ext}` : job.type)).sort()).toEqual([
+      'screenshare.mp4',
+      'screenshots.jpg',
+      'screenshots.webp',
+      'webcam.webm',
+    ]);
+  });
+
   it('a browser-style multipart POST with the fields stores the chunk under the seed layout', async () => {
     const { sessionId } = await newSession(tenant);
     const token = await candidateToken(tenant, sessionId);

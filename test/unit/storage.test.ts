@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { formatChunkName, parseChunkKey, parseChunkName, rawPrefix } from '../../contracts/storage.ts';
+import {
+  ASSET_CONTENT_TYPES,
+  ASSETS,
+  type Asset,
+  assetAllows,
+  assetContentType,
+  CHUNK_EXTENSIONS,
+  type ChunkExtension,
+  formatChunkName,
+  parseChunkKey,
+  parseChunkName,
+  rawPrefix,
+  UPLOAD_CONTENT_TYPES,
+} from '../../contracts/storage.ts';
 
 const tenant = '0b6a3c1e-5f7d-4c1a-9b2e-3d4f5a6b7c8d';
 const session = '9f8e7d6c-5b4a-4321-8fed-cba987654321';
@@ -36,5 +49,32 @@ describe('chunk naming', () => {
     expect(parseChunkKey(image, tenant, session)).toMatchObject({ asset: 'screenshots', ext: 'jpg' });
     const videoAsImage = `${rawPrefix(tenant, session, 'screenshots')}000003-1764158405135-5000.webm`;
     expect(parseChunkKey(videoAsImage, tenant, session)).toBeNull();
+  });
+
+  it('takes the extension of every type the asset allows, and no other', () => {
+    const key = (asset: Asset, ext: ChunkExtension) =>
+      `${rawPrefix(tenant, session, asset)}000001-1764158405135-${asset === 'screenshots' ? 0 : 5001}.${ext}`;
+    for (const asset of ASSETS) {
+      for (const ext of CHUNK_EXTENSIONS) {
+        const allowed = ASSET_CONTENT_TYPES[asset].some((type) => UPLOAD_CONTENT_TYPES[type] === ext);
+        expect(parseChunkKey(key(asset, ext), tenant, session) !== null, `${asset} ${ext}`).toBe(allowed);
+      }
+    }
+  });
+});
+
+describe('upload content types', () => {
+  it('asks for the recorder’s container, else the configured video type or JPEG', () => {
+    expect(assetContentType('screenshare', 'video/webm', 'video/mp4')).toBe('video/mp4');
+    expect(assetContentType('screenshots', 'video/webm', 'image/webp')).toBe('image/webp');
+    expect(assetContentType('webcam', 'video/mp4')).toBe('video/mp4');
+    expect(assetContentType('screenshots', 'video/mp4')).toBe('image/jpeg');
+  });
+
+  it('allows video containers for recordings and still images for screenshots', () => {
+    expect(assetAllows('webcam', 'video/mp4')).toBe(true);
+    expect(assetAllows('webcam', 'image/jpeg')).toBe(false);
+    expect(assetAllows('screenshots', 'image/webp')).toBe(true);
+    expect(assetAllows('screenshots', 'video/webm')).toBe(false);
   });
 });

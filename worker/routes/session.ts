@@ -17,11 +17,13 @@ import {
   SessionResponse,
 } from '../../contracts/api.ts';
 import {
+  ASSET_CONTENT_TYPES,
   assetContentType,
   chunkInSessionWindow,
   parseChunkKey,
   rawPrefix,
   sessionPrefix,
+  UPLOAD_CONTENT_TYPES,
 } from '../../contracts/storage.ts';
 import { requireApiKey, requireApiKeyOrCandidate, requireCandidate } from '../auth/middleware.ts';
 import { CANDIDATE_SCOPES, signToken } from '../auth/tokens.ts';
@@ -39,6 +41,11 @@ const session = createRouter();
 
 /** Any object key of some session: `proctor/ies/<tenant>/<session>/…`. */
 const SESSION_KEY = /^proctor\/ies\/[^/]+\/[^/]+\//;
+
+/** `screenshare: webm|mp4; …`, for the chunk notice's error message. */
+const EXTENSIONS_BY_ASSET = Object.entries(ASSET_CONTENT_TYPES)
+  .map(([asset, types]) => `${asset}: ${types.map((type) => UPLOAD_CONTENT_TYPES[type]).join('|')}`)
+  .join('; ');
 
 const apiKey = [{ ApiKey: [] }];
 const candidateOrApiKey: Array<Record<string, string[]>> = [{ ApiKey: [] }, { CandidateToken: [] }];
@@ -151,7 +158,7 @@ session.openapi(
       keyPrefix,
       // S3 replaces ${filename} with the uploaded file's name: the recorder names files by the chunk naming.
       key: `${keyPrefix}\${filename}`,
-      contentType: assetContentType(query.asset, config.RECORDER_VIDEO_TYPE),
+      contentType: assetContentType(query.asset, config.RECORDER_VIDEO_TYPE, query.content_type),
       maxBytes: config.UPLOAD_MAX_BYTES,
       expiresInSeconds: config.UPLOAD_POLICY_TTL_SECONDS,
       now: new Date(),
@@ -248,7 +255,7 @@ session.openapi(
     if (!chunk) {
       throw new ApiError(
         'BAD_REQUEST',
-        `key must be ${prefix}<asset>/raw/<seq>-<start_ms>-<duration_ms>.<ext>`,
+        `key must be ${prefix}<asset>/raw/<seq>-<start_ms>-<duration_ms>.<ext>, ext of a type the asset allows (${EXTENSIONS_BY_ASSET})`,
       );
     }
     const startedAt = isoFromDatetime(row.created_at) ?? '';
