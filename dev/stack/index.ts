@@ -4,11 +4,10 @@
  * demo tenant. `npm start` and the integration tests both start it through `startStack`, each in its own
  * folder and ports, so the tests can run while a developer's stack is up.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Client } from '@planetscale/database';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { API_PREFIX } from '../../contracts/api.ts';
@@ -18,6 +17,7 @@ import { migrate } from './migrate.ts';
 import { assertPortFree, freePort } from './ports.ts';
 import { startPsdbServer } from './psdb-server.ts';
 import { startS3CorsFront } from './s3-cors-front.ts';
+import { spawnTied, type TiedProcess } from './tied-process.ts';
 import { startWranglerDev } from './wrangler-dev.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -166,31 +166,45 @@ async function demoTenant(
   return { uuid, slug: 'demo', apiKey: String(issued.body.api_key) };
 }
 
-function startTranscoder(env: Record<string, string>, log: (line: string) => void): ChildProcess {
-  const child = spawn(join(ROOT, 'node_modules/.bin/node'), TRANSCODER_NODE_ARGS, {
+/**
+ * A local transcoder stops within a few seconds: a job still running then is released to the queue and
+ * done again at the next start, which for a developer's stack beats waiting for it.
+ */
+const LOCAL_SHUTDOWN_DEADLINE_SECONDS = '2';
+
+function startTranscoder(env: Record<string, string>, log: (line: string) => void): TiedProcess {
+  const transcoder = spawnTied(join(ROOT, 'node_modules/.bin/node'), TRANSCODER_NODE_ARGS, {
     cwd: ROOT,
-    env: { ...TRANSCODER_ENV, ...process.env, ...env },
+    env: {
+      ...TRANSCODER_ENV,
+      SHUTDOWN_DEADLINE_SECONDS: LOCAL_SHUTDOWN_DEADLINE_SECONDS,
+      ...process.env,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  for (const stream of [child.stdout, child.stderr]) {
+  for (const stream of [transcoder.child.stdout, transcoder.child.stderr]) {
     stream?.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) if (line.trim()) log(`[transcoder] ${line}`);
     });
   }
-  process.once('exit', () => child.kill('SIGKILL'));
-  return child;
+  return transcoder;
 }
 
 /** Starts every service and returns what clients need to reach them. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? (() => undefined);
-  if (options.reset) await rm(options.dir, { recursive: true, force: true });
-  await mkdir(options.dir, { recursive: true });
-  const infoFile = join(options.dir, 'stack.json');
+  // Absolute, as wrangler and the transcoder run from the repository, not from the caller's folder.
+  const dir = resolve(options.dir);
+  if (options.reset) await rm(dir, { recursive: true, force: true });
+  // Secrets, keys and recordings live here: readable by its owner only.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  const infoFile = join(dir, 'stack.json');
   const previous = existsSync(infoFile)
     ? (JSON.parse(await readFile(infoFile, 'utf8')) as StackInfo)
     : undefined;
-  const secrets = await stackSecrets(options.dir);
+  const secrets = await stackSecrets(dir);
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch((error) => log(`stop: ${String(error)}`));
@@ -200,7 +214,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const apiPort = options.ports?.api ?? (await freePort());
     if (options.ports?.api) await assertPortFree(apiPort, 'Worker (wrangler dev)');
 
-    const mariadb = await startMariaDb({ dataDir: join(options.dir, 'mysql'), port: options.ports?.mysql });
+    const mariadb = await startMariaDb({ dataDir: join(dir, 'mysql'), port: options.ports?.mysql });
     stops.push(() => mariadb.stop());
     await mariadb.ensureDatabase(DATABASE);
     log(`MariaDB on 127.0.0.1:${mariadb.port}`);
@@ -215,14 +229,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await migrate(db, join(ROOT, 'migrations'));
     log(`PlanetScale HTTP protocol on ${psdb.url.replace(/\/\/.*@/, '//')}`);
 
-    await mkdir(join(options.dir, 'fauxqs'), { recursive: true });
+    await mkdir(join(dir, 'fauxqs'), { recursive: true });
     const fauxqs = await startFauxqs({
       port: 0,
       host: '127.0.0.1',
       logger: false,
       defaultRegion: REGION,
-      dataDir: join(options.dir, 'fauxqs'),
-      s3StorageDir: join(options.dir, 's3'),
+      dataDir: join(dir, 'fauxqs'),
+      s3StorageDir: join(dir, 's3'),
     });
     stops.push(() => fauxqs.stop());
     const awsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
@@ -234,7 +248,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local-secret' };
     const worker = await startWranglerDev({
       port: apiPort,
-      stateDir: join(options.dir, 'worker'),
+      stateDir: join(dir, 'worker'),
       readyPath: `${API_PREFIX}/health`,
       onLog: (line) => log(`[worker] ${line}`),
       vars: {
@@ -262,7 +276,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let transcoder: StackInfo['transcoder'] = null;
     if (options.transcoder) {
       const healthPort = await freePort();
-      const child = startTranscoder(
+      const transcoderProcess = startTranscoder(
         {
           AWS_REGION: REGION,
           AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -275,16 +289,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           IES_API_BASE: worker.url,
           INTERNAL_TOKEN: secrets.internalToken ?? '',
           HEALTH_PORT: String(healthPort),
-          WORK_DIR: join(options.dir, 'transcoder'),
+          WORK_DIR: join(dir, 'transcoder'),
         },
         log,
       );
-      stops.push(async () => {
-        if (child.exitCode !== null) return;
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      });
+      stops.push(() => transcoderProcess.stop());
       transcoder = { healthUrl: `http://127.0.0.1:${healthPort}/healthz` };
     }
 

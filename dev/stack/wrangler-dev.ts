@@ -1,13 +1,14 @@
 /**
  * The Worker under `wrangler dev` (workerd), offline: no metrics, no update check, no account lookups
- * (see notes/local-stack.md). Variables and secrets go through an env file so secrets stay off the
+ * (wrangler's `WRANGLER_SEND_METRICS`, `CLOUDFLARE_CF_FETCH_ENABLED` and `WRANGLER_HIDE_BANNER`, the last
+ * of which also skips the update check). Variables and secrets go through an env file so secrets stay off the
  * command line.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports.ts';
+import { spawnTied } from './tied-process.ts';
 
 export interface WranglerDev {
   url: string;
@@ -65,21 +66,12 @@ export async function startWranglerDev(options: {
     '--log-level',
     'warn',
   ];
-  const child: ChildProcess = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
+  const wrangler = spawnTied(join(ROOT, 'node_modules/.bin/wrangler'), args, {
     cwd: ROOT,
     env: { ...process.env, ...OFFLINE_ENV },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: wrangler's launcher re-spawns Node and workerd, and a signal to the group
-    // reaches all of them, so none is left behind.
-    detached: true,
   });
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      if (child.pid) process.kill(-child.pid, name);
-    } catch {
-      // already gone
-    }
-  };
+  const { child } = wrangler;
   const lines: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
@@ -91,9 +83,6 @@ export async function startWranglerDev(options: {
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const killOnExit = () => signal('SIGKILL');
-  process.once('exit', killOnExit);
-
   const url = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (true) {
@@ -107,7 +96,7 @@ export async function startWranglerDev(options: {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      signal('SIGKILL');
+      await wrangler.stop(0);
       throw new Error(
         `wrangler dev did not answer within ${READY_TIMEOUT_MS / 1000} s:\n${lines.join('\n')}`,
       );
@@ -118,14 +107,6 @@ export async function startWranglerDev(options: {
   return {
     url,
     port: options.port,
-    async stop() {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      signal('SIGTERM');
-      const timer = setTimeout(() => signal('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => wrangler.stop(),
   };
 }
