@@ -2,7 +2,7 @@
  * The transcoder as a service: `node transcoder/main.ts` in a child process consuming a real (fauxqs) jobs
  * queue with a dead-letter queue, killed and signalled like an orchestrator would.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +15,7 @@ import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkJob, ServiceEvent, SessionStatusReport } from '../../contracts/jobs.ts';
 import { sessionPrefix } from '../../contracts/storage.ts';
+import { spawnTied, type TiedProcess } from '../../dev/stack/tied-process.ts';
 import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../../transcoder/launch.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { makeChunk } from '../support/chunks.ts';
@@ -33,10 +34,20 @@ let statusServer: Server;
 let work: string;
 let chunkFiles: string[];
 const queues = { jobs: '', dlq: '', events: '' };
+/** The status reports the stand-in Worker accepted. */
 const reports: SessionStatusReport[] = [];
 /** Sessions the stand-in Worker does not know: it answers 404, as the real one does. */
 const unknownSessions = new Set<string>();
-const children: ChildProcess[] = [];
+/**
+ * Sessions whose status report the stand-in Worker leaves unanswered until the test lets it go. A finalize
+ * ends with that report, so a job held here cannot finish, however fast the machine, before the test
+ * says: what a test needs to outlast a deadline outlasts it by construction.
+ */
+const heldReports = new Map<
+  string,
+  { arrived: PromiseWithResolvers<void>; released: PromiseWithResolvers<void> }
+>();
+const children: TiedProcess[] = [];
 
 type LogLine = Record<string, unknown> & { msg: string };
 
@@ -70,7 +81,7 @@ async function startTranscoder(env: Record<string, string> = {}): Promise<Transc
       probe.close(() => resolve(port));
     });
   });
-  const child = spawn(process.execPath, TRANSCODER_NODE_ARGS, {
+  const transcoderProcess = spawnTied(process.execPath, TRANSCODER_NODE_ARGS, {
     cwd: join(import.meta.dirname, '../..'),
     env: {
       PATH: process.env.PATH,
@@ -95,7 +106,8 @@ async function startTranscoder(env: Record<string, string> = {}): Promise<Transc
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  children.push(child);
+  children.push(transcoderProcess);
+  const { child } = transcoderProcess;
   const logs: LogLine[] = [];
   const waiters: (() => void)[] = [];
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
@@ -138,6 +150,19 @@ async function uploadSession(session: string) {
 
 async function send(body: string) {
   await sqs.send(new SendMessageCommand({ QueueUrl: queues.jobs, MessageBody: body }));
+}
+
+/** Holds `session`'s status report until `release`; `arrived` settles once the transcoder sends it. */
+function holdReport(session: string) {
+  const held = { arrived: Promise.withResolvers<void>(), released: Promise.withResolvers<void>() };
+  heldReports.set(session, held);
+  return {
+    arrived: held.arrived.promise,
+    release() {
+      heldReports.delete(session);
+      held.released.resolve();
+    },
+  };
 }
 
 const readyReport = (session: string) =>
@@ -189,8 +214,15 @@ beforeAll(async () => {
   statusServer = createServer((request, response) => {
     let body = '';
     request.on('data', (data) => (body += data));
-    request.on('end', () => {
+    request.on('end', async () => {
       const report = JSON.parse(body) as SessionStatusReport;
+      const held = heldReports.get(report.session_uuid);
+      if (held) {
+        held.arrived.resolve();
+        await held.released.promise;
+        // The transcoder gave up on it (aborted, or killed): nothing was reported.
+        if (request.socket.destroyed) return;
+      }
       reports.push(report);
       if (unknownSessions.has(report.session_uuid)) {
         response.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"code":"NOT_FOUND"}}');
@@ -218,13 +250,7 @@ beforeAll(async () => {
 // Stopped the way an orchestrator does, so no long poll of theirs stays open in fauxqs to swallow a
 // message meant for the next test's transcoder.
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-  }
+  for (const transcoder of children.splice(0)) await transcoder.stop(60_000);
 });
 
 afterAll(async () => {
@@ -252,6 +278,8 @@ describe('the transcoder service', () => {
     await send(JSON.stringify(finalizeJob(TENANT, clean)));
     await readyReport(clean);
 
+    // However fast the rest of the run, it cannot finish before the kill: its report waits for the test.
+    const report = holdReport(killed);
     await send(JSON.stringify(finalizeJob(TENANT, killed)));
     // Kill it once the first chunk of the job is done: in the middle of the work.
     const cache = `${sessionPrefix(TENANT, killed)}screenshare/processed/playlist_cache/chunks/`;
@@ -261,6 +289,7 @@ describe('the transcoder service', () => {
     );
     first.child.kill('SIGKILL');
     await first.exited;
+    report.release();
     expect(reports.some((report) => report.session_uuid === killed)).toBe(false);
     expect(queued('jobs').inflight).toHaveLength(1);
 
@@ -318,7 +347,9 @@ describe('the transcoder service', () => {
   it('on SIGTERM stops polling and lets a running job finish within the deadline', async () => {
     const session = 'f6f6f6f6-f6f6-4f6f-8f6f-f6f6f6f6f6f6';
     await uploadSession(session);
-    const transcoder = await startTranscoder({ SHUTDOWN_DEADLINE_SECONDS: '8' });
+    // A deadline no chunk job comes near, even on a loaded machine: the job must finish, not race it. One
+    // consumer, busy with the job, so the drain does not also wait out a long poll (half the deadline).
+    const transcoder = await startTranscoder({ SHUTDOWN_DEADLINE_SECONDS: '120', CONCURRENCY: '1' });
     await send(JSON.stringify(chunkJob(session, 0)));
     await transcoder.waitForLog((line) => line.msg === 'job started' && line.sessionId === session);
     transcoder.child.kill('SIGTERM');
@@ -332,12 +363,15 @@ describe('the transcoder service', () => {
     const session = 'e5e5e5e5-e5e5-4e5e-8e5e-e5e5e5e5e5e5';
     await uploadSession(session);
     const transcoder = await startTranscoder({ SHUTDOWN_DEADLINE_SECONDS: '1' });
+    // The job cannot finish until the test lets its report through, so it outlasts the deadline.
+    const report = holdReport(session);
     await send(JSON.stringify(finalizeJob(TENANT, session)));
     await transcoder.waitForLog((line) => line.msg === 'job started' && line.sessionId === session);
     transcoder.child.kill('SIGTERM');
     await transcoder.waitForLog((line) => line.msg === 'draining');
     expect((await fetch(transcoder.healthUrl)).status).toBe(503);
     expect(await transcoder.exited).toBe(0);
+    report.release();
     // Released, not left invisible: it is ready for the next transcoder at once.
     expect(queued('jobs').ready.map((message) => JSON.parse(message.body).session_uuid)).toEqual([session]);
     expect(transcoder.logs.some((line) => line.msg === 'message released for redelivery')).toBe(true);
