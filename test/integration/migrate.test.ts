@@ -148,7 +148,8 @@ describe('migrate', () => {
       /0001_create_tenants: marked in progress .* delete its row from schema_migrations/,
     );
 
-    const waiting = migrate(client, path, { waitForOtherRunnerMs: 5_000 });
+    // Far longer than the update takes, even on a loaded machine: the wait ends with the update, not by luck.
+    const waiting = migrate(client, path, { waitForOtherRunnerMs: 120_000 });
     await sleep(300);
     await client.execute('UPDATE schema_migrations SET applied_at = CURRENT_TIMESTAMP(3)');
     expect(await waiting).toEqual([]);
