@@ -48,11 +48,14 @@ async function assertOpenForUploads(
   cached: boolean,
 ) {
   const now = Date.now();
-  let gate = cached ? gateCache.get(sessionUuid) : undefined;
+  // Keyed by the pair the check was made for: a token naming another tenant's session must not leave an
+  // answer ("no such session") that the session's own candidate would then be given.
+  const key = `${tenantUuid}/${sessionUuid}`;
+  let gate = cached ? gateCache.get(key) : undefined;
   if (!gate || gate.until <= now) {
     if (gateCache.size >= GATE_CACHE_ENTRIES) gateCache.clear();
     gate = { until: now + GATE_CACHE_MS, gate: await sessionGate(c.get('db'), tenantUuid, sessionUuid) };
-    gateCache.set(sessionUuid, gate);
+    gateCache.set(key, gate);
   }
   const state = gate.gate;
   if (!state) throw new ApiError('NOT_FOUND', 'No such session');
