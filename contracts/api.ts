@@ -43,8 +43,12 @@ const UniqueIdentifier = z
   .refine(wellFormed, WELL_FORMED)
   .openapi({ description: 'Unique per tenant, e.g. the attempt id', example: 'attempt-8812731' });
 
-/** Nesting MySQL's JSON columns accept with room to spare (MySQL stops at 100 levels, MariaDB earlier). */
-const MAX_JSON_DEPTH = 32;
+/**
+ * Nesting every MySQL-compatible store accepts with room to spare: MySQL 8.0 refuses documents nested
+ * over 100 levels (ER_JSON_DOCUMENT_TOO_DEEP); MariaDB 10.11's JSON_VALID CHECK refused an object nested
+ * 32 deep sent through this API. Metadata and tenant config need far less.
+ */
+export const MAX_JSON_DEPTH = 16;
 
 /** Why a JSON value cannot be stored as given, or null when it can. */
 function jsonProblem(value: unknown, depth = 1): string | null {

@@ -1,7 +1,8 @@
 /** Attacks on the running stack, each once seen working: what they tried, and that it no longer works. */
 import { describe, expect, it } from 'vitest';
+import { MAX_JSON_DEPTH } from '../../contracts/api.ts';
 import { signToken } from '../../worker/auth/tokens.ts';
-import { call, candidateToken, newSession, newTenant, stack } from './support.ts';
+import { admin, call, candidateToken, newSession, newTenant, stack } from './support.ts';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const inAMinute = () => Math.floor(Date.now() / 1000) + 60;
@@ -21,5 +22,37 @@ describe('the upload gate cache', () => {
     expect((await call('GET', policy, { headers: bearer(foreign) })).status).toBe(404);
     const own = await candidateToken(a, sessionId);
     expect((await call('GET', policy, { headers: bearer(own) })).status).toBe(200);
+  });
+});
+
+/** An object nested `depth` levels deep, the outermost counting as one. */
+const nested = (depth: number): Record<string, unknown> =>
+  depth <= 1 ? { leaf: true } : { inner: nested(depth - 1) };
+
+describe('JSON the database would refuse', () => {
+  it('session metadata nested past the limit is a 400, not a 500, and nothing is stored', async () => {
+    const tenant = await newTenant();
+    for (const depth of [MAX_JSON_DEPTH + 1, 32, 33]) {
+      const unique_identifier = `deep-${depth}-${Date.now()}`;
+      const reply = await tenant.as('POST', '/session', {
+        unique_identifier,
+        session_metadata: nested(depth),
+      });
+      expect(reply.status).toBe(400);
+      expect((await tenant.as('GET', `/session?unique_identifier=${unique_identifier}`)).status).toBe(404);
+    }
+    const deepest = await tenant.as('POST', '/session', {
+      unique_identifier: `deep-ok-${Date.now()}`,
+      session_metadata: nested(MAX_JSON_DEPTH),
+    });
+    expect(deepest.status).toBe(201);
+  });
+
+  it('tenant config nested past the limit is a 400, not a 500', async () => {
+    const slug = `deep-${Date.now()}`;
+    const reply = await admin('POST', '/tenants', { slug, name: 'Deep', config: nested(32) });
+    expect(reply.status).toBe(400);
+    const created = await admin('POST', '/tenants', { slug, name: 'Deep', config: nested(MAX_JSON_DEPTH) });
+    expect(created.status).toBe(201);
   });
 });
