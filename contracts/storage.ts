@@ -6,7 +6,9 @@
 import { z } from 'zod';
 
 export const ASSETS = ['screenshare', 'webcam', 'screenshots'] as const;
-export const Asset = z.enum(ASSETS);
+// Marked pure so the browser SDK's bundler drops it: the SDK uses only the naming functions, and zod
+// would be most of its size.
+export const Asset = /* @__PURE__ */ z.enum(ASSETS);
 export type Asset = z.infer<typeof Asset>;
 
 /** Assets recorded as video chunks; `screenshots` are still images kept for the old recorder's continuity. */

@@ -6,7 +6,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { z } from 'zod';
 import type { ClockReport as ClockReportSchema } from '../../contracts/api.ts';
-import { bestOffset, type ClockSample, isClockJump } from './offset.ts';
+import { bestOffset, type ClockSample, isClockJump } from '../../contracts/clock-offset.ts';
 
 /** A session's samples are bounded: one exchange every few seconds for 3 hours stays well under this. */
 const MAX_SAMPLES = 10_000;

@@ -2,9 +2,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { ClockExchangeBody, ClockExchangeResponse, ClockReport, SessionLookup } from '../../contracts/api.ts';
+import { sampleFrom } from '../../contracts/clock-offset.ts';
 import { requireApiKey, requireCandidate } from '../auth/middleware.ts';
 import { hmac, hmacMatches } from '../auth/tokens.ts';
-import { sampleFrom } from '../clock/offset.ts';
 import { ApiError } from '../http/errors.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import { lookupOf, sessionOf } from './session-access.ts';

@@ -1,7 +1,8 @@
 /**
  * Clock-offset estimation from NTP-style exchanges: the browser stamps t0 (send) and t3 (receive) with its
  * monotonic clock, the server stamps t1 = t2 (it answers at once). offset = server − client.
- * Pure, so the estimation rules are tested without a browser or a Durable Object.
+ * Pure and shared: the Worker turns exchanges into the samples a session's Durable Object keeps, the
+ * recorder SDK keeps its own estimate with the same rules; both are tested without a browser or an object.
  */
 
 export interface ClockSample {
