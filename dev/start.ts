@@ -56,6 +56,7 @@ Integrity Events Service is running.
   S3 + SQS     ${info.s3.endpoint}  (bucket ${info.s3.bucket}; browser uploads via ${info.s3.uploadEndpoint})
   Transcoder   ${info.transcoder?.healthUrl ?? 'not running'}
   Demo tenant  ${info.tenant.slug} ${info.tenant.uuid}
+  Demo page    ${info.demoUrl}/candidate?unique_identifier=attempt-1  (records your screen and webcam)
   API key      ${info.tenant.apiKey}
   Admin token  ${info.adminToken}
 Connection details: .local/stack.json. Ctrl-C stops everything.

@@ -66,6 +66,26 @@ export interface RecorderEvents {
 }
 
 export type RecorderEventName = keyof RecorderEvents;
+
+/** Every event name (a record, so the compiler notices a name missing), for hosts that log them all. */
+const EVENT_NAMES: Record<RecorderEventName, true> = {
+  state: true,
+  queue: true,
+  chunk: true,
+  uploaded: true,
+  error: true,
+  clock: true,
+  share_stopped: true,
+  surface_not_monitor: true,
+  page_hidden: true,
+  page_visible: true,
+  webcam_lost: true,
+  recorder_error: true,
+  recorder_restarted: true,
+  backlog: true,
+  storage_full: true,
+};
+export const RECORDER_EVENTS = Object.keys(EVENT_NAMES) as RecorderEventName[];
 export type Emit = <E extends RecorderEventName>(event: E, payload: RecorderEvents[E]) => void;
 
 /** A listener registry: `on` returns the function that removes the listener. */

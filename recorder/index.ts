@@ -21,7 +21,13 @@ import { ScreenshotTaker } from './screenshots.ts';
 import { watchIntegrity } from './signals.ts';
 import { Uploader } from './uploader.ts';
 
-export type { RecorderEventName, RecorderEvents, RecorderStats, RecorderSummary } from './events.ts';
+export {
+  RECORDER_EVENTS,
+  type RecorderEventName,
+  type RecorderEvents,
+  type RecorderStats,
+  type RecorderSummary,
+} from './events.ts';
 
 export interface RecorderOptions {
   /** The service's API base, e.g. `https://ies.example.com/ies/api/v2`. */

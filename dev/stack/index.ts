@@ -12,6 +12,7 @@ import { Client } from '@planetscale/database';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { API_PREFIX } from '../../contracts/api.ts';
 import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../../transcoder/launch.ts';
+import { startDemo } from '../demo/server.ts';
 import { startMariaDb } from './mariadb.ts';
 import { migrate } from './migrate.ts';
 import { assertPortFree, freePort } from './ports.ts';
@@ -47,6 +48,8 @@ export interface StackInfo {
   sqs: { endpoint: string; jobsQueueUrl: string; deadLetterQueueUrl: string; eventsQueueUrl: string };
   mysql: { url: string; rootUrl: string; database: string };
   transcoder: { healthUrl: string } | null;
+  /** The demo tenant's server: its candidate page records with the SDK (`/candidate?unique_identifier=…`). */
+  demoUrl: string;
 }
 
 export interface StackOptions {
@@ -272,6 +275,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const base = { apiBase, adminToken: secrets.adminToken ?? '' };
     const tenant = await demoTenant(base, db, previous?.tenant);
+    const demo = await startDemo({ apiBase, apiKey: tenant.apiKey });
+    stops.push(() => demo.close());
+    log(`Demo tenant server on ${demo.url}`);
 
     let transcoder: StackInfo['transcoder'] = null;
     if (options.transcoder) {
@@ -319,6 +325,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
       mysql: { url: psdb.url, rootUrl: `${mariadb.rootUrl}/${DATABASE}`, database: DATABASE },
       transcoder,
+      demoUrl: demo.url,
     };
     await writeFile(infoFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
     return { info, stop };
