@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { Asset, CHUNK_EXTENSIONS } from './storage.ts';
 
-const Uuid = z.uuid();
+/** Ids compare in lower case, as the Worker stores them and builds object keys with them. */
+const Uuid = z.uuid().overwrite((id) => id.toLowerCase());
 
 const JobBase = {
   version: z.literal(1),
@@ -103,7 +104,10 @@ export const SessionStatusReport = z.strictObject({
   session_uuid: Uuid,
   status: z.enum(['ready', 'failed']),
   /** Set when ready: the object the playback URL points at. */
-  playback: z.object({ type: z.enum(['fullvideo', 'hls_masterplaylist']), key: z.string() }).optional(),
+  /** The column holds 1024 characters: a longer key would be refused or cut by the database. */
+  playback: z
+    .object({ type: z.enum(['fullvideo', 'hls_masterplaylist']), key: z.string().min(1).max(1024) })
+    .optional(),
   duration_ms: z.int().min(0).optional(),
   reason: z.string().max(1000).optional(),
 });

@@ -1,8 +1,9 @@
 /** Attacks on the running stack, each once seen working: what they tried, and that it no longer works. */
 import { describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../contracts/api.ts';
+import { sessionPrefix } from '../../contracts/storage.ts';
 import { signToken } from '../../worker/auth/tokens.ts';
-import { admin, call, candidateToken, newSession, newTenant, stack } from './support.ts';
+import { admin, call, candidateToken, newSession, newTenant, reportStatus, sql, stack } from './support.ts';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const inAMinute = () => Math.floor(Date.now() / 1000) + 60;
@@ -54,5 +55,61 @@ describe('JSON the database would refuse', () => {
     expect(reply.status).toBe(400);
     const created = await admin('POST', '/tenants', { slug, name: 'Deep', config: nested(MAX_JSON_DEPTH) });
     expect(created.status).toBe(201);
+  });
+});
+
+describe('the internal status report', () => {
+  const master = 'screenshare/processed/hls_playlist/master.m3u8';
+
+  it('stores ids in lower case however they are spelt, and reading the session never fails on them', async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    const upper = { tenant: tenant.uuid.toUpperCase(), session: sessionId.toUpperCase() };
+    const reply = await reportStatus({
+      tenant_uuid: upper.tenant,
+      session_uuid: upper.session,
+      status: 'ready',
+      playback: { type: 'hls_masterplaylist', key: `${sessionPrefix(tenant.uuid, sessionId)}${master}` },
+    });
+    expect(reply.status).toBe(204);
+    const read = await tenant.as('GET', `/session?session_id=${sessionId}`);
+    expect(read.status).toBe(200);
+    expect((read.body as { playback: { url: string } }).playback.url).toContain(`/${master}`);
+    // A key spelt with the upper-case ids lies outside the session's (lower-case) folder.
+    const upperKey = `${sessionPrefix(upper.tenant, upper.session)}${master}`;
+    const spelt = await reportStatus({
+      tenant_uuid: upper.tenant,
+      session_uuid: upper.session,
+      status: 'ready',
+      playback: { type: 'hls_masterplaylist', key: upperKey },
+    });
+    expect(spelt.status).toBe(400);
+    expect((await tenant.as('GET', `/session?session_id=${sessionId}`)).status).toBe(200);
+  });
+
+  it('refuses a playback key longer than the database keeps', async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    const long = `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/${'a'.repeat(1100)}.mp4`;
+    const reply = await reportStatus({
+      tenant_uuid: tenant.uuid,
+      session_uuid: sessionId,
+      status: 'ready',
+      playback: { type: 'fullvideo', key: long },
+    });
+    expect(reply.status).toBe(400);
+    expect((await tenant.as('GET', `/session?session_id=${sessionId}`)).status).toBe(200);
+  });
+
+  it('a stored playback key that is not playable reads as no playback, not a 500', async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    await sql(
+      "UPDATE sessions SET status = 'ready', playback_type = 'fullvideo', playback_key = ? WHERE uuid = ?",
+      ['proctor/ies/elsewhere/x.mp4', sessionId],
+    );
+    const read = await tenant.as('GET', `/session?session_id=${sessionId}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ status: 'ready', playback: null });
   });
 });

@@ -1,5 +1,4 @@
 /** Who may do what: each authentication failure class, tenant isolation, and candidate-token scope. */
-import { createConnection } from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatChunkName, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
 import { signToken } from '../../worker/auth/tokens.ts';
@@ -12,19 +11,11 @@ import {
   newTenant,
   type Reply,
   reportStatus,
+  sql,
   stack,
   type TestTenant,
   withKey,
 } from './support.ts';
-
-async function sql(query: string, args: unknown[]) {
-  const db = await createConnection(stack.mysql.rootUrl);
-  try {
-    await db.query(query, args);
-  } finally {
-    await db.end();
-  }
-}
 
 function expectError(reply: Reply, status: number, code: string) {
   expect(reply.status).toBe(status);

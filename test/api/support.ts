@@ -1,6 +1,7 @@
 /** Calls into the running test stack: requests with the right credentials, and fresh tenants per test. */
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createConnection } from 'mysql2/promise';
 import { inject } from 'vitest';
 
 export const stack = inject('stack');
@@ -116,3 +117,13 @@ export const reportStatus = (report: Record<string, unknown>) =>
     headers: { Authorization: `Bearer ${stack.internalToken}` },
     json: { version: 1, ...report },
   });
+
+/** Writes to the database behind the API directly, as a bug or an operator could have. */
+export async function sql(query: string, args: unknown[]) {
+  const db = await createConnection(stack.mysql.rootUrl);
+  try {
+    await db.query(query, args);
+  } finally {
+    await db.end();
+  }
+}

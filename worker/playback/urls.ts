@@ -22,12 +22,24 @@ export function playablePath(key: string, tenantUuid: string, sessionUuid: strin
     : null;
 }
 
-/** A signed URL for the session's playback object, valid for PLAYBACK_TOKEN_TTL_SECONDS. */
-export async function playbackUrl(c: Context<AppEnv>, row: SessionRow): Promise<string> {
+/**
+ * A signed URL for the session's playback object, valid for PLAYBACK_TOKEN_TTL_SECONDS; null when the
+ * stored key is not one a player may read (logged: reading a session must not fail on a stored value).
+ */
+export async function playbackUrl(c: Context<AppEnv>, row: SessionRow): Promise<string | null> {
   const config = c.get('config');
   const path = playablePath(row.playback_key ?? '', row.tenant_uuid, row.uuid);
-  if (path === null)
-    throw new Error(`playback key ${row.playback_key} is not playable for session ${row.uuid}`);
+  if (path === null) {
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'stored playback key is not playable',
+        requestId: c.get('requestId'),
+        sessionId: row.uuid,
+      }),
+    );
+    return null;
+  }
   const exp = Math.floor(Date.now() / 1000) + config.PLAYBACK_TOKEN_TTL_SECONDS;
   const token = await signToken(
     'pt1',

@@ -120,10 +120,8 @@ session.openapi(
   }),
   async (c) => {
     const row = await sessionOf(c, lookupOf(c.req.valid('query')));
-    const playback =
-      row.status === 'ready' && row.playback_type && row.playback_key
-        ? { url: await playbackUrl(c, row), type: row.playback_type }
-        : null;
+    const url = row.status === 'ready' && row.playback_type ? await playbackUrl(c, row) : null;
+    const playback = url && row.playback_type ? { url, type: row.playback_type } : null;
     return c.json({ success: true, session_id: row.uuid, status: row.status, playback }, 200);
   },
 );
