@@ -42,3 +42,32 @@ describe('signed tokens', () => {
     }
   });
 });
+
+describe('signed tokens have one spelling', () => {
+  /** base64url's 64 characters in order: a character's value is its index. */
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+  it('refuses a signature or payload spelt another way that decodes to the same bytes', async () => {
+    // The first token whose signature holds '-' or '_', where the standard alphabet spells it otherwise.
+    let token = '';
+    for (let exp = claims.exp; !/[-_]/.test(token.split('.')[2] ?? ''); exp++) {
+      token = await signToken('ct1', { ...claims, exp }, secret);
+    }
+    const [kind = '', payload = '', signature = ''] = token.split('.');
+    // 32 bytes in 43 characters: the last carries 4 bits and 2 unused ones, which a lenient decoder ignores.
+    const last = ALPHABET.indexOf(signature.at(-1) ?? '');
+    const sameBytes = `${signature.slice(0, -1)}${ALPHABET[last ^ 1]}`;
+    const standard = (text: string) => text.replaceAll('-', '+').replaceAll('_', '/');
+    const spellings = [
+      `${kind}.${payload}.${sameBytes}`,
+      `${kind}.${payload}.${signature}=`,
+      `${kind}.${payload}=.${signature}`,
+      `${kind}.${standard(payload)}.${standard(signature)}`,
+    ];
+    for (const spelling of spellings) {
+      expect(spelling).not.toBe(token);
+      expect((await verifyToken('ct1', spelling, secret, now)).ok).toBe(false);
+    }
+    expect((await verifyToken('ct1', token, secret, now)).ok).toBe(true);
+  });
+});

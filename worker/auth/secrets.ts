@@ -15,9 +15,18 @@ export function base64url(bytes: Uint8Array): string {
   return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
+/**
+ * Decodes canonical base64url only (RFC 4648 §5, unpadded, unused trailing bits zero), else throws. `atob`
+ * alone also takes padding, the `+/` alphabet and a last character whose unused bits differ, so one
+ * signed token would have many spellings, each of which verified.
+ */
 export function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new TypeError('not base64url');
+  const bytes = Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (char) =>
+    char.charCodeAt(0),
+  );
+  if (base64url(bytes) !== text) throw new TypeError('not canonical base64url');
+  return bytes;
 }
 
 /** A new API key: 256 random bits behind the `ies_` prefix, with the visible part kept for listings. */
