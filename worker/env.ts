@@ -30,6 +30,11 @@ const EnvSchema = z.object({
   S3_UPLOAD_URL: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
   JOBS_QUEUE_URL: z.url(),
+  /**
+   * The origin clients reach this Worker at, e.g. https://ies.example.com. Links the API hands out
+   * (playback URLs) are built on it, never on the request's Host header, which the client chooses.
+   */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin),
   UPLOAD_MAX_BYTES: z.coerce
     .number()
     .int()

@@ -267,6 +267,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         S3_UPLOAD_URL: corsFront.url,
         SQS_ENDPOINT: awsEndpoint,
         JOBS_QUEUE_URL: queues.jobs,
+        PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
       },
     });
     stops.push(() => worker.stop());

@@ -1,4 +1,5 @@
 /** Attacks on the running stack, each once seen working: what they tried, and that it no longer works. */
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../contracts/api.ts';
 import { sessionPrefix } from '../../contracts/storage.ts';
@@ -111,5 +112,40 @@ describe('the internal status report', () => {
     const read = await tenant.as('GET', `/session?session_id=${sessionId}`);
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ status: 'ready', playback: null });
+  });
+});
+
+describe('links the API hands out', () => {
+  it("a playback URL is built on the configured public origin, not the request's Host header", async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    const master = `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/hls_playlist/master.m3u8`;
+    await reportStatus({
+      tenant_uuid: tenant.uuid,
+      session_uuid: sessionId,
+      status: 'ready',
+      playback: { type: 'hls_masterplaylist', key: master },
+    });
+    const api = new URL(stack.apiBase);
+    // fetch does not let a caller choose Host; a raw request does, as any attacker's client would.
+    const body = await new Promise<string>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: api.hostname,
+          port: api.port,
+          path: `${api.pathname}/session?session_id=${sessionId}`,
+          headers: { Host: 'evil.example', 'X-API-TOKEN': tenant.apiKey },
+        },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk) => (text += chunk));
+          response.on('end', () => resolve(text));
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+    const url = new URL((JSON.parse(body) as { playback: { url: string } }).playback.url);
+    expect(url.origin).toBe(api.origin);
   });
 });

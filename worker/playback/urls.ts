@@ -46,5 +46,5 @@ export async function playbackUrl(c: Context<AppEnv>, row: SessionRow): Promise<
     { t: row.tenant_uuid, s: row.uuid, sc: ['playback'], exp },
     config.TOKEN_SIGNING_KEY,
   );
-  return `${new URL(c.req.url).origin}${API_PREFIX}/playback/${token}/${path}`;
+  return `${config.PUBLIC_BASE_URL}${API_PREFIX}/playback/${token}/${path}`;
 }
