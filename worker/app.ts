@@ -78,7 +78,7 @@ app.openAPIRegistry.registerPath({
   },
   responses: {
     200: { description: 'The object (Range requests give 206 or 416)' },
-    ...errorResponses(401, 404, 503),
+    ...errorResponses(401, 403, 404, 503),
   },
 });
 

@@ -149,3 +149,31 @@ describe('links the API hands out', () => {
     expect(url.origin).toBe(api.origin);
   });
 });
+
+describe('a suspended tenant', () => {
+  it("closes its candidates' clock exchanges and its playback URLs already handed out", async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    const token = await candidateToken(tenant, sessionId);
+    const master = `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/hls_playlist/master.m3u8`;
+    await reportStatus({
+      tenant_uuid: tenant.uuid,
+      session_uuid: sessionId,
+      status: 'ready',
+      playback: { type: 'hls_masterplaylist', key: master },
+    });
+    const { playback } = (await tenant.as('GET', `/session?session_id=${sessionId}`)).body as {
+      playback: { url: string };
+    };
+    await admin('PATCH', `/tenants/${tenant.uuid}`, { status: 'suspended' });
+
+    const exchange = await call('POST', '/session/clock', {
+      headers: bearer(token),
+      json: { t0: Date.now() },
+    });
+    expect(exchange.status).toBe(403);
+    const media = await fetch(playback.url);
+    expect(media.status).toBe(403);
+    expect(((await media.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+  });
+});

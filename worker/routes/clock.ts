@@ -7,7 +7,7 @@ import { requireApiKey, requireCandidate } from '../auth/middleware.ts';
 import { hmac, hmacMatches } from '../auth/tokens.ts';
 import { ApiError } from '../http/errors.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
-import { lookupOf, sessionOf } from './session-access.ts';
+import { assertTenantActive, lookupOf, sessionOf } from './session-access.ts';
 
 const clock = createRouter();
 
@@ -39,7 +39,8 @@ clock.openapi(
   }),
   async (c) => {
     const { t0, previous } = c.req.valid('json');
-    const { sessionUuid } = c.get('principal') as { sessionUuid: string };
+    const { tenantUuid, sessionUuid } = c.get('principal') as { tenantUuid: string; sessionUuid: string };
+    await assertTenantActive(c, tenantUuid, sessionUuid);
     const secret = c.get('config').TOKEN_SIGNING_KEY;
     if (previous) {
       // Only a server time this server stamped (and signed) becomes a sample: the browser is the party

@@ -10,6 +10,7 @@ import { awsClient, s3Endpoint } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { AppEnv } from '../http/router.ts';
 import { playablePath } from '../playback/urls.ts';
+import { assertTenantActive } from './session-access.ts';
 
 const playback = new Hono<AppEnv>();
 playback.use(
@@ -37,6 +38,7 @@ playback.on(['GET', 'HEAD'], '/:token/:path{.+}', async (c) => {
   const key = `${sessionPrefix(check.claims.t, check.claims.s)}${c.req.param('path')}`;
   if (playablePath(key, check.claims.t, check.claims.s) === null)
     throw new ApiError('NOT_FOUND', 'No such object');
+  await assertTenantActive(c, check.claims.t, check.claims.s);
   const range = c.req.header('Range');
   const object = await awsClient(config, 's3').fetch(
     `${s3Endpoint(config)}/${key.split('/').map(encodeURIComponent).join('/')}`,

@@ -37,16 +37,11 @@ const GATE_CACHE_ENTRIES = 10_000;
 const gateCache = new Map<string, { until: number; gate: SessionGate | null }>();
 
 /**
- * Whether a browser may still add to a session: its tenant is active and it is not yet processed.
- * `cached` lets the per-chunk upload-policy call reuse a check up to 30 s old (a suspension reaches it
- * within that); chunk notices always ask the database.
+ * The session's gate when the session exists and its tenant is active, else the error to answer. From a
+ * check up to 30 s old when `cached`: the per-chunk and per-segment calls of browsers reuse it, so a
+ * suspension reaches them within that.
  */
-async function assertOpenForUploads(
-  c: Context<AppEnv>,
-  tenantUuid: string,
-  sessionUuid: string,
-  cached: boolean,
-) {
+async function activeGate(c: Context<AppEnv>, tenantUuid: string, sessionUuid: string, cached: boolean) {
   const now = Date.now();
   // Keyed by the pair the check was made for: a token naming another tenant's session must not leave an
   // answer ("no such session") that the session's own candidate would then be given.
@@ -60,6 +55,25 @@ async function assertOpenForUploads(
   const state = gate.gate;
   if (!state) throw new ApiError('NOT_FOUND', 'No such session');
   if (state.tenant_status !== 'active') throw new ApiError('FORBIDDEN', `Tenant is ${state.tenant_status}`);
+  return state;
+}
+
+/**
+ * A browser's token (candidate or playback) stays valid until it expires, but what it opens closes with
+ * the tenant: the session must exist and its tenant be active, from the 30 s cache.
+ */
+export async function assertTenantActive(c: Context<AppEnv>, tenantUuid: string, sessionUuid: string) {
+  await activeGate(c, tenantUuid, sessionUuid, true);
+}
+
+/** Whether a browser may still add to a session: as `activeGate`, and the session is not yet processed. */
+async function assertOpenForUploads(
+  c: Context<AppEnv>,
+  tenantUuid: string,
+  sessionUuid: string,
+  cached: boolean,
+) {
+  const state = await activeGate(c, tenantUuid, sessionUuid, cached);
   if (state.session_status === 'ready') throw new ApiError('CONFLICT', 'The session is already processed');
   return state;
 }
