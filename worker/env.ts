@@ -9,6 +9,8 @@ import type { SessionClock } from './clock/session-clock.ts';
 /** Bindings exactly as workerd hands them to `fetch`. */
 export interface Bindings {
   SESSION_CLOCK: DurableObjectNamespace<SessionClock>;
+  /** Workers Rate Limiting: chunk notices per candidate session. */
+  CHUNK_NOTICES: RateLimit;
   [name: string]: unknown;
 }
 

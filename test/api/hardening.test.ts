@@ -2,9 +2,23 @@
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../contracts/api.ts';
-import { sessionPrefix } from '../../contracts/storage.ts';
+import { Job } from '../../contracts/jobs.ts';
+import { formatChunkName, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
 import { signToken } from '../../worker/auth/tokens.ts';
-import { admin, call, candidateToken, newSession, newTenant, reportStatus, sql, stack } from './support.ts';
+import {
+  admin,
+  call,
+  candidateToken,
+  drainQueue,
+  errorOf,
+  newSession,
+  newTenant,
+  putObject,
+  type Reply,
+  reportStatus,
+  sql,
+  stack,
+} from './support.ts';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const inAMinute = () => Math.floor(Date.now() / 1000) + 60;
@@ -175,5 +189,58 @@ describe('a suspended tenant', () => {
     const media = await fetch(playback.url);
     expect(media.status).toBe(403);
     expect(((await media.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('chunk notices', () => {
+  /** `CHUNK_NOTICES` in wrangler.toml. */
+  const NOTICES_PER_MINUTE = 120;
+  const chunkKey = (tenantUuid: string, sessionId: string, seq: number) =>
+    `${rawPrefix(tenantUuid, sessionId, 'screenshare')}${formatChunkName({ seq, startMs: Date.now() - 60_000, durationMs: 5000, ext: 'webm' })}`;
+
+  it('for an object that was never uploaded are refused, and no job is queued', async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    const token = await candidateToken(tenant, sessionId);
+    const reply = await call('POST', '/session/chunks', {
+      headers: bearer(token),
+      json: { key: chunkKey(tenant.uuid, sessionId, 0) },
+    });
+    expect(reply.status).toBe(404);
+    const jobs = await drainQueue(stack.sqs.jobsQueueUrl, (body) => Job.parse(body));
+    expect(jobs.filter((job) => job.session_uuid === sessionId)).toEqual([]);
+  });
+
+  it('are limited per session, with Retry-After, and the limit reaches no other session', async () => {
+    const tenant = await newTenant();
+    const flooded = await newSession(tenant);
+    const token = await candidateToken(tenant, flooded.sessionId);
+    // Keys that fail after the limiter (no object): the flood is counted without filling the queue. The
+    // limiter counts in fixed 60 s windows, so a flood that straddles one boundary passes at most twice
+    // the limit: one more request than that must be refused.
+    const statuses: number[] = [];
+    let limited: Reply | undefined;
+    for (let seq = 0; seq <= 2 * NOTICES_PER_MINUTE && !limited; seq++) {
+      const reply = await call('POST', '/session/chunks', {
+        headers: bearer(token),
+        json: { key: chunkKey(tenant.uuid, flooded.sessionId, seq) },
+      });
+      statuses.push(reply.status);
+      if (reply.status === 429) limited = reply;
+    }
+    if (!limited) throw new Error(`no notice was limited: ${statuses.length} answered`);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(errorOf(limited).code).toBe('TOO_MANY_REQUESTS');
+    // A recorder's honest pace passes: the first minute's limit is not cut short.
+    expect(statuses.filter((status) => status === 404).length).toBeGreaterThanOrEqual(NOTICES_PER_MINUTE);
+
+    const other = await newSession(tenant);
+    const key = chunkKey(tenant.uuid, other.sessionId, 0);
+    await putObject(key);
+    const accepted = await call('POST', '/session/chunks', {
+      headers: bearer(await candidateToken(tenant, other.sessionId)),
+      json: { key },
+    });
+    expect(accepted.status).toBe(202);
   });
 });

@@ -1,5 +1,5 @@
 /** The session lifecycle as the tenant's server and the candidate's browser drive it, end to end on the stack. */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createConnection } from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Job } from '../../contracts/jobs.ts';
@@ -10,17 +10,12 @@ import {
   drainQueue,
   newSession,
   newTenant,
+  putObject,
   reportStatus,
+  s3,
   stack,
   type TestTenant,
 } from './support.ts';
-
-const aws = {
-  region: stack.s3.region,
-  endpoint: stack.s3.endpoint,
-  credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
-};
-const s3 = new S3Client({ ...aws, forcePathStyle: true });
 
 /** The jobs the Worker enqueued since the last call, parsed with the transcoder's schema. */
 const drainJobs = () => drainQueue(stack.sqs.jobsQueueUrl, (body) => Job.parse(body));
@@ -180,6 +175,7 @@ describe('presigned policy and browser upload', () => {
     ] as const) {
       const durationMs = asset === 'screenshots' ? 0 : 5000;
       const key = `${rawPrefix(tenant.uuid, sessionId, asset)}${formatChunkName({ seq, startMs, durationMs, ext })}`;
+      await putObject(key);
       const reply = await call('POST', '/session/chunks', {
         headers: { Authorization: `Bearer ${token}` },
         json: { key },
@@ -231,6 +227,7 @@ describe('chunks and processing', () => {
     const token = await candidateToken(tenant, sessionId);
     const startMs = Date.now() - 20_000;
     const key = `${rawPrefix(tenant.uuid, sessionId, 'webcam')}${formatChunkName({ seq: 3, startMs, durationMs: 5001, ext: 'webm' })}`;
+    await putObject(key);
     const reply = await call('POST', '/session/chunks', {
       headers: { Authorization: `Bearer ${token}` },
       json: { key },

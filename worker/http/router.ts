@@ -45,7 +45,7 @@ export function createRouter(): OpenAPIHono<AppEnv> {
 }
 
 /** Shared OpenAPI response entries, so every route documents the same envelope. */
-export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 503>) {
+export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503>) {
   const descriptions: Record<number, string> = {
     400: 'Malformed request',
     401: 'Missing or invalid credentials',
@@ -54,7 +54,8 @@ export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 
     409: 'Conflicts with the current state',
     413: 'Body over 64 KiB',
     415: 'Body is not JSON',
-    503: 'A dependency is unavailable',
+    429: 'Too many requests; retry after Retry-After seconds',
+    503: 'A dependency is unavailable; retry after Retry-After seconds',
   };
   return Object.fromEntries(
     statuses.map((status) => [

@@ -6,10 +6,10 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { sessionPrefix } from '../../contracts/storage.ts';
 import { verifyToken } from '../auth/tokens.ts';
-import { awsClient, s3Endpoint } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { AppEnv } from '../http/router.ts';
 import { playablePath } from '../playback/urls.ts';
+import { fetchObject } from '../s3/objects.ts';
 import { assertTenantActive } from './session-access.ts';
 
 const playback = new Hono<AppEnv>();
@@ -40,13 +40,10 @@ playback.on(['GET', 'HEAD'], '/:token/:path{.+}', async (c) => {
     throw new ApiError('NOT_FOUND', 'No such object');
   await assertTenantActive(c, check.claims.t, check.claims.s);
   const range = c.req.header('Range');
-  const object = await awsClient(config, 's3').fetch(
-    `${s3Endpoint(config)}/${key.split('/').map(encodeURIComponent).join('/')}`,
-    {
-      method: c.req.method,
-      headers: range ? { Range: range } : {},
-    },
-  );
+  const object = await fetchObject(config, key, {
+    method: c.req.method,
+    headers: range ? { Range: range } : {},
+  });
   if (object.status === 404 || object.status === 403) throw new ApiError('NOT_FOUND', 'No such object');
   if (object.status === 416) {
     return new Response(null, {
@@ -54,7 +51,6 @@ playback.on(['GET', 'HEAD'], '/:token/:path{.+}', async (c) => {
       headers: { 'Content-Range': object.headers.get('content-range') ?? '' },
     });
   }
-  if (object.status >= 500) throw new ApiError('SERVICE_UNAVAILABLE', 'Storage unavailable');
   if (!object.ok) throw new ApiError('BAD_REQUEST', `Storage refused the request (${object.status})`);
   const headers = new Headers();
   for (const name of FORWARDED_HEADERS) {

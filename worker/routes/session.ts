@@ -34,6 +34,7 @@ import { ApiError } from '../http/errors.ts';
 import { type AppEnv, createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import { playbackUrl } from '../playback/urls.ts';
 import { enqueueJob } from '../queue.ts';
+import { objectExists } from '../s3/objects.ts';
 import { createPostPolicy } from '../s3/post-policy.ts';
 import { lookupOf, sessionOf, uploadSession } from './session-access.ts';
 
@@ -46,6 +47,9 @@ const SESSION_KEY = /^proctor\/ies\/[^/]+\/[^/]+\//;
 const EXTENSIONS_BY_ASSET = Object.entries(ASSET_CONTENT_TYPES)
   .map(([asset, types]) => `${asset}: ${types.map((type) => UPLOAD_CONTENT_TYPES[type]).join('|')}`)
   .join('; ');
+
+/** A limited recorder waits this long: the limiter counts per minute. */
+const CHUNK_NOTICE_RETRY_AFTER_SECONDS = 10;
 
 const apiKey = [{ ApiKey: [] }];
 const candidateOrApiKey: Array<Record<string, string[]>> = [{ ApiKey: [] }, { CandidateToken: [] }];
@@ -239,11 +243,18 @@ session.openapi(
     request: { body: jsonBody(ChunkNotificationBody) },
     responses: {
       202: { description: 'A chunk job was enqueued' },
-      ...errorResponses(400, 401, 403, 404, 413, 415, 503),
+      ...errorResponses(400, 401, 403, 404, 413, 415, 429, 503),
     },
   }),
   async (c) => {
     const { key } = c.req.valid('json');
+    const { sessionUuid } = c.get('principal') as { sessionUuid: string };
+    // Before any lookup, so a flood costs no database or storage call.
+    if (!(await c.env.CHUNK_NOTICES.limit({ key: sessionUuid })).success) {
+      throw new ApiError('TOO_MANY_REQUESTS', 'Too many chunk notices for this session; retry later', {
+        retryAfterSeconds: CHUNK_NOTICE_RETRY_AFTER_SECONDS,
+      });
+    }
     const row = await uploadSession(c, {}, { cached: false });
     const prefix = sessionPrefix(row.tenant_uuid, row.uuid);
     if (!key.startsWith(prefix) && SESSION_KEY.test(key)) {
@@ -262,6 +273,10 @@ session.openapi(
         'BAD_REQUEST',
         'The chunk’s start_ms and duration_ms lie outside the session’s time window',
       );
+    }
+    // A job for an object that is not there would fail on every delivery until the dead-letter queue.
+    if (!(await objectExists(c.get('config'), key))) {
+      throw new ApiError('NOT_FOUND', 'No object under this key: upload the chunk, then notify');
     }
     await enqueueJob(c.get('config'), {
       version: 1,
