@@ -24,7 +24,7 @@ import {
   TIMELINE_BASE_OFFSET_SEC,
 } from '../../transcoder/media/index.ts';
 import { makeChunk, makeResizingChunk, makeSyncChunk, makeUndecodableChunk } from '../support/chunks.ts';
-import { blackSpans } from '../support/media.ts';
+import { blackSpans, h264Fields } from '../support/media.ts';
 
 const run = promisify(execFile);
 
@@ -231,25 +231,7 @@ describe('chunk and placeholder segments', () => {
 
   it('encodes what the ladder declares in CODECS', async () => {
     for (const rendition of RENDITIONS) {
-      const { stderr } = await run('ffmpeg', [
-        '-hide_banner',
-        '-v',
-        'verbose',
-        '-i',
-        segment('c1', rendition),
-        '-map',
-        '0:v',
-        '-c',
-        'copy',
-        '-bsf:v',
-        'trace_headers',
-        '-frames:v',
-        '1',
-        '-f',
-        'null',
-        '-',
-      ]);
-      const field = (name: string) => Number(new RegExp(`${name}\\s+\\S+ = (\\d+)`).exec(stderr)?.[1]);
+      const field = await h264Fields(segment('c1', rendition));
       const constraints = [0, 1, 2, 3, 4, 5].reduce(
         (byte, i) => byte | (field(`constraint_set${i}_flag`) << (7 - i)),
         0,

@@ -22,3 +22,29 @@ export async function blackSpans(source: string, options: string): Promise<[numb
     Number(m[2]),
   ]);
 }
+
+/**
+ * The first H.264 headers of `source`'s video as the `trace_headers` bitstream filter prints them: a
+ * field's value by its name in ITU-T H.264 (`profile_idc`, `video_full_range_flag`, …), NaN when absent.
+ */
+export async function h264Fields(source: string): Promise<(name: string) => number> {
+  const { stderr } = await run('ffmpeg', [
+    '-hide_banner',
+    '-v',
+    'verbose',
+    '-i',
+    source,
+    '-map',
+    '0:v:0',
+    '-c',
+    'copy',
+    '-bsf:v',
+    'trace_headers',
+    '-frames:v',
+    '1',
+    '-f',
+    'null',
+    '-',
+  ]);
+  return (name) => Number(new RegExp(`${name}\\s+\\S+ = (\\d+)`).exec(stderr)?.[1]);
+}
