@@ -3,7 +3,7 @@
  * against fauxqs (S3 and SQS) and real ffmpeg, and checked with hls-parser, ffprobe and ffmpeg.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,7 @@ import { createReporter } from '../../transcoder/report.ts';
 import { assetKeys } from '../../transcoder/storage/layout.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { makeChunk, makeUndecodableChunk, recordMediaRecorderChunks } from '../support/chunks.ts';
+import { LIMITED_BT709, videoColour } from '../support/colour.ts';
 import { chunkJob as chunkJobOf, finalizeJob } from '../support/jobs.ts';
 import { blackSpans } from '../support/media.ts';
 
@@ -69,6 +70,15 @@ async function downloadTree(prefix: string, into: string): Promise<string[]> {
     await storage.download(key, file);
   }
   return keys.map((key) => key.slice(prefix.length));
+}
+
+/** Checks every segment among `files` (relative to `dir`) declares limited-range BT.709 4:2:0. */
+async function expectLimitedBt709(dir: string, files: string[]) {
+  const segments = files.filter((file) => file.endsWith('.ts'));
+  expect(segments.length).toBeGreaterThan(0);
+  for (const segment of segments) {
+    expect({ segment, ...(await videoColour(join(dir, segment))) }).toEqual({ segment, ...LIMITED_BT709 });
+  }
 }
 
 function chunkJob(session: string, chunk: PlannedChunk) {
@@ -227,6 +237,11 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
     expect(stdout + stderr).toBe('');
   });
 
+  it('declares limited-range BT.709 4:2:0 in every segment of every variant, placeholders included', async () => {
+    expect(files.filter((file) => file.includes('/gap-'))).not.toEqual([]);
+    await expectLimitedBt709(local, files);
+  });
+
   it('shows black exactly over the undecodable and missing chunks, and nowhere else', async () => {
     const spans = await blackSpans(join(local, 'hls_playlist/index_360p.m3u8'), 'd=0.5:pix_th=0.1');
     expect(spans).toHaveLength(1);
@@ -371,7 +386,7 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
 });
 
 describe('a real MediaRecorder recording from Chromium', () => {
-  it('packages without an error and lasts its wall-clock timeline', async () => {
+  it('packages without an error, lasts its wall-clock timeline and is limited range', async () => {
     const session = '4e4e4e4e-4e4e-4e4e-8e4e-4e4e4e4e4e4e';
     const dir = join(work, 'recorded');
     await mkdir(dir);
@@ -384,7 +399,10 @@ describe('a real MediaRecorder recording from Chromium', () => {
     }
     await runOnce(finalizeJob(TENANT, session));
     const local = join(work, 'recorded-package');
-    await downloadTree(`${sessionPrefix(TENANT, session)}screenshare/processed/hls_playlist/`, local);
+    const files = await downloadTree(
+      `${sessionPrefix(TENANT, session)}screenshare/processed/hls_playlist/`,
+      local,
+    );
     const { stdout, stderr } = await run('ffmpeg', [
       '-v',
       'error',
@@ -401,6 +419,8 @@ describe('a real MediaRecorder recording from Chromium', () => {
     const timelineSec = (last.startMs + last.durationMs - first.startMs) / 1000;
     const { format } = await probe(join(local, 'index_360p.m3u8'), 'format=duration');
     expect(Math.abs(Number(format.duration) - timelineSec)).toBeLessThanOrEqual(FRAME_SEC);
+    // The browser records full range; the package is limited range like every other.
+    await expectLimitedBt709(local, files);
   });
 });
 
@@ -450,6 +470,15 @@ describe('chunks a browser made to crash or exhaust the transcoder', () => {
     durationMs,
     file,
   });
+  /** An HLS playlist, about a hundred bytes, whose one segment is a video on the transcoder's host, by `file://` URL. */
+  async function hostPlaylist() {
+    const file = join(media(), 'host-playlist.webm');
+    // The HLS demuxer opens segments only under extensions it lists, among them .mkv, not .webm.
+    const host = join(media(), 'host-recording.mkv');
+    await copyFile((chunks[5] as PlannedChunk).file, host);
+    await writeFile(file, `#EXTM3U\n#EXT-X-TARGETDURATION:5\n#EXTINF:5,\nfile://${host}\n#EXT-X-ENDLIST\n`);
+    return file;
+  }
   /** Runs the chunk job of `chunk` in a fresh session; returns the session's records of it. */
   async function process(session: string, chunk: PlannedChunk) {
     const job = await upload(session, chunk);
@@ -525,6 +554,16 @@ describe('chunks a browser made to crash or exhaust the transcoder', () => {
     expect(gap?.reason).toBe('picture 4112×16 is larger than 4096×2304');
   });
 
+  it('records an HLS playlist uploaded as a chunk, naming a file of the host, as a gap without reading that file', async () => {
+    const session = 'b2b2b2b2-b2b2-4b2b-8b2b-b2b2b2b2b2b2';
+    const { entry, gap } = await process(session, planned(await hostPlaylist(), 5000));
+    expect(entry).toBeNull();
+    expect(gap?.reason).toMatch(/\S/);
+    // Nothing made from the host's file: no segment, frame or thumbnail, only the record of the gap.
+    const outputs = await storage.list(`${sessionPrefix(TENANT, session)}webcam/processed/`);
+    expect(outputs.map((o) => o.key)).toEqual([expect.stringContaining('/playlist_cache/undecodable/')]);
+  });
+
   it('encodes a tiny chunk named 60 s long for at most its media plus 10 s', async () => {
     const file = await makeChunk(media(), { name: 'tiny.webm', width: 160, height: 120, durationSec: 0.3 });
     const { entry } = await process('9e9e9e9e-9e9e-4e9e-8e9e-9e9e9e9e9e9e', planned(file, 60_000));
@@ -554,44 +593,60 @@ describe('chunks a browser made to crash or exhaust the transcoder', () => {
     expect(entry?.source).toMatchObject({ width: 4000, height: 8 });
   });
 
-  it('makes a chunk that must be cut but no longer decodes a gap, and packages the rest', async () => {
-    const session = 'a1a1a1a1-a1a1-4a1a-8a1a-a1a1a1a1a1a1';
-    const webcam = (chunks[5] as PlannedChunk).file;
-    // seq 1 starts 2 s into seq 0's 3 s, so finalize must re-encode seq 0 cut at 2 s.
-    const first = await upload(session, { ...planned(webcam), seq: 0, offsetMs: 0 });
-    await runOnce(first);
-    await runOnce(await upload(session, { ...planned(webcam), seq: 1, offsetMs: 2000 }));
-    // The browser replaces seq 0 with bytes that do not decode after its chunk job processed it.
-    const truncated = (chunks[4] as PlannedChunk).file;
-    await s3.send(
-      new PutObjectCommand({ Bucket: 'recordings', Key: first.key, Body: await readFile(truncated) }),
-    );
-
-    await runOnce(finalizeJob(TENANT, session));
-
-    const keys = keysOf(session);
-    const manifest = JSON.parse((await storage.getText(keys.manifest)) ?? '{}');
-    const webcamAsset = manifest.assets.webcam;
-    expect(webcamAsset.chunks.map((c: { seq: number; status: string }) => `${c.seq}:${c.status}`)).toEqual([
-      '0:undecodable',
-      '1:ok',
-    ]);
+  it.each([
     // The probe reads its headers, which are sound; the encode meets the cut-off end.
-    expect(webcamAsset.chunks[0].reason).toMatch(
+    [
+      'bytes that do not decode',
+      'a1a1a1a1-a1a1-4a1a-8a1a-a1a1a1a1a1a1',
+      async () => (chunks[4] as PlannedChunk).file,
       /^encoded before but not when cut: ffmpeg reported an error: \[matroska,webm\] File ended prematurely/,
-    );
-    // On the frame grid (whole tenths of a second), seq 0's span up to seq 1's start.
-    const gridStart = Math.round(T0 / 100) * 100;
-    expect(webcamAsset.gaps).toEqual([
-      { start_ms: gridStart, end_ms: gridStart + 2000, duration_ms: 2000, undecodable: [first.key] },
-    ]);
-    // The playlist still lasts the whole timeline: black for seq 0's 2 s, then seq 1's 3 s.
-    const playlist = HLS.parse((await storage.getText(keys.variantPlaylist('360p'))) ?? '');
-    const segments = (playlist as HLS.types.MediaPlaylist).segments;
-    const total = segments.reduce((sum, segment) => sum + segment.duration, 0);
-    expect(Math.abs(total - 5)).toBeLessThanOrEqual(FRAME_SEC / 2);
-    expect(segments[0]?.uri).toMatch(/gap-/);
-  });
+    ],
+    [
+      'an HLS playlist naming a file of the host',
+      'a3a3a3a3-a3a3-4a3a-8a3a-a3a3a3a3a3a3',
+      () => hostPlaylist(),
+      /^probed before but not when cut: \S/,
+    ],
+  ])(
+    'makes a chunk that must be cut, replaced by %s, a gap and packages the rest',
+    async (_, session, replacement, reason) => {
+      const webcam = (chunks[5] as PlannedChunk).file;
+      // seq 1 starts 2 s into seq 0's 3 s, so finalize must re-encode seq 0 cut at 2 s.
+      const first = await upload(session, { ...planned(webcam), seq: 0, offsetMs: 0 });
+      await runOnce(first);
+      await runOnce(await upload(session, { ...planned(webcam), seq: 1, offsetMs: 2000 }));
+      // The browser replaces seq 0 after its chunk job processed it.
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'recordings',
+          Key: first.key,
+          Body: await readFile(await replacement()),
+        }),
+      );
+
+      await runOnce(finalizeJob(TENANT, session));
+
+      const keys = keysOf(session);
+      const manifest = JSON.parse((await storage.getText(keys.manifest)) ?? '{}');
+      const webcamAsset = manifest.assets.webcam;
+      expect(webcamAsset.chunks.map((c: { seq: number; status: string }) => `${c.seq}:${c.status}`)).toEqual([
+        '0:undecodable',
+        '1:ok',
+      ]);
+      expect(webcamAsset.chunks[0].reason).toMatch(reason);
+      // On the frame grid (whole tenths of a second), seq 0's span up to seq 1's start.
+      const gridStart = Math.round(T0 / 100) * 100;
+      expect(webcamAsset.gaps).toEqual([
+        { start_ms: gridStart, end_ms: gridStart + 2000, duration_ms: 2000, undecodable: [first.key] },
+      ]);
+      // The playlist still lasts the whole timeline: black for seq 0's 2 s, then seq 1's 3 s.
+      const playlist = HLS.parse((await storage.getText(keys.variantPlaylist('360p'))) ?? '');
+      const segments = (playlist as HLS.types.MediaPlaylist).segments;
+      const total = segments.reduce((sum, segment) => sum + segment.duration, 0);
+      expect(Math.abs(total - 5)).toBeLessThanOrEqual(FRAME_SEC / 2);
+      expect(segments[0]?.uri).toMatch(/gap-/);
+    },
+  );
 });
 
 describe('a session the transcoder cannot package', () => {

@@ -6,7 +6,6 @@ import {
   frameCount,
   frameOffsetMs,
   placeholderJob,
-  probeArgs,
   type SegmentTarget,
   scaleCascade,
   slotTiming,
@@ -18,6 +17,10 @@ import {
 import { parseStats } from '../../transcoder/media/ffmpeg.ts';
 
 const HD = { width: 1920, height: 1080 };
+/** What the scalers reading an untagged source add: read as limited BT.709, written as that. */
+const TO_BT709 = 'in_range=tv:in_color_matrix=bt709:out_range=tv:out_color_matrix=bt709';
+/** The input options of every run that reads a WebM chunk. */
+const WEBM_INPUT = ['-f', 'matroska', '-format_whitelist', 'matroska', '-protocol_whitelist', 'file'];
 const LADDER: SegmentTarget[] = [
   { rendition: '360p', size: { width: 640, height: 360 }, target: 'out/360p/c.ts' },
   { rendition: '480p', size: { width: 854, height: 480 }, target: 'out/480p/c.ts' },
@@ -176,8 +179,8 @@ describe('chunkEncodeJob', () => {
   it('scales through a cascade, on the decoded frames, before any are duplicated', () => {
     const graph = graphOf(chunkEncodeJob(plan()));
     expect(graph.slice(0, 4)).toEqual([
-      '[0:v:0]format=yuv420p[scale0]',
-      '[scale0]scale=1280:720:flags=bilinear,setsar=1,split=2[scale1][seg2]',
+      '[0:v:0]null[scale0]',
+      `[scale0]scale=1280:720:flags=bilinear:${TO_BT709},setsar=1,format=yuv420p,split=2[scale1][seg2]`,
       '[scale1]scale=854:480:flags=bilinear,setsar=1,split=2[scale2][seg1]',
       '[scale2]scale=640:360:flags=bilinear,setsar=1[seg0]',
     ]);
@@ -188,7 +191,8 @@ describe('chunkEncodeJob', () => {
       chunkEncodeJob(plan({ source: { width: 1920, height: 1200 }, segments: [LADDER[2] as SegmentTarget] })),
     );
     expect(graph[1]).toBe(
-      "[scale0]scale=w='max(2,2*trunc(min(1280/iw,720/ih)*iw/2))':h='max(2,2*trunc(min(1280/iw,720/ih)*ih/2))':flags=bilinear,pad=1280:720:-1:-1,setsar=1[seg0]",
+      "[scale0]scale=w='max(2,2*trunc(min(1280/iw,720/ih)*iw/2))':h='max(2,2*trunc(min(1280/iw,720/ih)*ih/2))'" +
+        `:flags=bilinear:${TO_BT709},pad=1280:720:-1:-1,setsar=1,format=yuv420p[seg0]`,
     );
   });
 
@@ -219,7 +223,7 @@ describe('chunkEncodeJob', () => {
 
   it('does not rebuild the graph when the source size changes mid-chunk', () => {
     expect(chunkEncodeJob(plan()).inputs).toEqual([
-      { options: ['-threads', '1', '-reinit_filter', '0'], source: 'in/chunk.webm' },
+      { options: [...WEBM_INPUT, '-threads', '1', '-reinit_filter', '0'], source: 'in/chunk.webm' },
     ]);
   });
 
@@ -231,8 +235,8 @@ describe('chunkEncodeJob', () => {
       }),
     );
     expect(graphOf(job).slice(0, 2)).toEqual([
-      '[0:v:0]format=yuv420p[scale0]',
-      '[scale0]scale=320:180:flags=bilinear,setsar=1[seg0]',
+      '[0:v:0]null[scale0]',
+      `[scale0]scale=320:180:flags=bilinear:${TO_BT709},setsar=1,format=yuv420p[seg0]`,
     ]);
     expect(job.outputs).toHaveLength(1);
   });
@@ -247,7 +251,9 @@ describe('chunkEncodeJob', () => {
     };
     const job = chunkEncodeJob(plan({ timing: slotTiming({ startSec: 0, durationSec: 4.3 }, 10), frames }));
     const graph = graphOf(job);
-    expect(graph[1]).toBe('[scale0]scale=1280:720:flags=bilinear,setsar=1,split=3[scale1][seg2][frame]');
+    expect(graph[1]).toBe(
+      `[scale0]scale=1280:720:flags=bilinear:${TO_BT709},setsar=1,format=yuv420p,split=3[scale1][seg2][frame]`,
+    );
     expect(graph).toContain(
       '[frame]fps=1:start_time=0:round=up,tpad=stop_mode=clone:stop=5,trim=end_frame=5,split=2[frames][thumbsource]',
     );
@@ -281,8 +287,8 @@ describe('chunkEncodeJob', () => {
       }),
     );
     expect(graphOf(job).slice(0, 3)).toEqual([
-      '[0:v:0]format=yuv420p[scale0]',
-      '[scale0]scale=1280:800:flags=bilinear,setsar=1,split=2[scale1][frame]',
+      '[0:v:0]null[scale0]',
+      `[scale0]scale=1280:800:flags=bilinear:${TO_BT709},setsar=1,format=yuv420p,split=2[scale1][frame]`,
       '[scale1]scale=1152:720:flags=bilinear,setsar=1[seg0]',
     ]);
   });
@@ -294,7 +300,15 @@ describe('chunkEncodeJob', () => {
   it('passes every flag and value as its own argument, with global options that never read stdin', () => {
     const args = toArgv(chunkEncodeJob(plan({ hasAudio: true })));
     expect(args.filter((a) => a.startsWith('-') && a.includes(' '))).toEqual([]);
-    expect(args.slice(0, 6)).toEqual(['-threads', '1', '-reinit_filter', '0', '-i', 'in/chunk.webm']);
+    expect(args.slice(0, 12)).toEqual([
+      ...WEBM_INPUT,
+      '-threads',
+      '1',
+      '-reinit_filter',
+      '0',
+      '-i',
+      'in/chunk.webm',
+    ]);
     expect(args).toEqual(expect.arrayContaining(['-nostdin', '-hide_banner', '-stats']));
     expect(valuesOf(args, '-v')).toEqual(['error']);
   });
@@ -433,16 +447,6 @@ describe('stitchJob', () => {
       'mp4',
       'out.partial',
     ]);
-  });
-});
-
-describe('probeArgs', () => {
-  it('reads headers without decoding every frame (the encode does that), and asks for JSON', () => {
-    const args = probeArgs('c.webm');
-    expect(args).not.toContain('-count_frames');
-    expect(valuesOf(args, '-of')).toEqual(['json']);
-    expect(valuesOf(args, '-v')).toEqual(['error']);
-    expect(args.at(-1)).toBe('c.webm');
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkSlotMs, MEDIA_SLACK_MS } from '../../transcoder/jobs/records.ts';
 import { FfmpegError, isInputFailure, runTimeoutMs } from '../../transcoder/media/ffmpeg.ts';
-import { interpretProbe, lastPacketEnd, lateStream } from '../../transcoder/media/probe.ts';
+import { interpretProbe, lastPacketEnd, lateStream, probeArgs } from '../../transcoder/media/probe.ts';
 
 const VP8_WITH_OPUS = JSON.stringify({
   streams: [
@@ -110,11 +110,68 @@ describe('interpretProbe', () => {
     expect(lateStream({ ...probe, videoStartSec: 5, audioStartSec: undefined }, 5)).toMatch(/^video starts/);
   });
 
+  it('calls a chunk in another container than its name says undecodable, naming both', () => {
+    const hls = JSON.stringify({
+      ...JSON.parse(VP8_WITH_OPUS),
+      format: { duration: '5', format_name: 'hls' },
+    });
+    expect(interpretProbe(0, hls, '', 'matroska,webm')).toMatchObject({
+      decodable: false,
+      reason: 'container hls, not the matroska,webm its name says',
+      width: 1920,
+    });
+    const webm = JSON.stringify({ ...JSON.parse(VP8_WITH_OPUS), format: { format_name: 'matroska,webm' } });
+    expect(interpretProbe(0, webm, '', 'matroska,webm').decodable).toBe(true);
+    expect(interpretProbe(0, VP8_WITH_OPUS, '', 'matroska,webm')).toMatchObject({
+      decodable: false,
+      reason: 'container unknown, not the matroska,webm its name says',
+    });
+  });
+
+  it('keeps the colours the video stream declares, and none it leaves unknown', () => {
+    const declared = (color_range: string, color_space: string) =>
+      JSON.stringify({
+        streams: [
+          {
+            index: 0,
+            codec_type: 'video',
+            codec_name: 'vp8',
+            width: 64,
+            height: 64,
+            color_range,
+            color_space,
+          },
+        ],
+      });
+    expect(interpretProbe(0, declared('pc', 'bt709'), '')).toMatchObject({
+      colorRange: 'pc',
+      colorSpace: 'bt709',
+    });
+    const unknown = interpretProbe(0, declared('unknown', 'unknown'), '');
+    expect(unknown).not.toHaveProperty('colorRange');
+    expect(unknown).not.toHaveProperty('colorSpace');
+  });
+
   it('does not throw on output that is not ffprobe JSON', () => {
     expect(interpretProbe(0, 'not json', '')).toMatchObject({
       decodable: false,
       reason: 'ffprobe wrote unreadable output (exit 0)',
     });
+  });
+});
+
+describe('probeArgs', () => {
+  it('reads headers without decoding every frame (the encode does that), and asks for JSON', () => {
+    const args = probeArgs('c.webm');
+    expect(args).not.toContain('-count_frames');
+    expect(args[args.indexOf('-of') + 1]).toBe('json');
+    expect(args[args.indexOf('-v') + 1]).toBe('error');
+    expect(args.at(-1)).toBe('c.webm');
+  });
+
+  it('asks for the container and the colours the streams declare', () => {
+    const entries = probeArgs('c.webm')[probeArgs('c.webm').indexOf('-show_entries') + 1];
+    expect(entries).toMatch(/^stream=.*,color_range,color_space:format=duration,format_name$/);
   });
 });
 

@@ -1,11 +1,14 @@
 /**
- * Pure builders of ffmpeg and ffprobe argument lists, from typed plans. Nothing here touches a file or a
- * process; `ffmpeg.ts` runs what these return, and the unit tests read the arrays directly.
+ * Pure builders of ffmpeg argument lists, from typed plans (the probe's ffprobe arguments are beside it, in
+ * `probe.ts`). Nothing here touches a file or a process; `ffmpeg.ts` runs what these return, and the unit
+ * tests read the arrays directly.
  *
  * Every flag and its value are separate elements: fluent-ffmpeg splits an option string on its one space
  * and mangles values that contain more (`notes/ffmpeg.md`, pitfalls).
  */
 import type { Rendition } from '../../contracts/storage.ts';
+import { SEGMENT_COLOUR, type SourceColour, toLimitedBt709 } from './colour.ts';
+import { chunkInputOptions } from './input.ts';
 import { AAC_FRAME_SAMPLES, AUDIO, RENDITION_LADDER, type Resolution } from './renditions.ts';
 
 /** A stretch of the session timeline, in seconds from the session start. */
@@ -218,6 +221,7 @@ function segmentOutput(
       '0',
       '-x264-params',
       X264_PARAMS,
+      ...SEGMENT_COLOUR,
       '-c:a',
       'aac',
       '-b:a',
@@ -234,11 +238,12 @@ function segmentOutput(
 const SAME_ASPECT = 0.01;
 
 /**
- * Scales a picture of size `from` to exactly `to`. When the aspect ratios really differ (a session's
- * sizes imposed on a chunk of another shape) the picture is fitted inside and letterboxed, not stretched.
+ * Scales a picture of size `from` to exactly `to`, with the scale filter's `options` (`a=b:c=d`). When
+ * the aspect ratios really differ (a session's sizes imposed on a chunk of another shape) the picture is
+ * fitted inside and letterboxed, not stretched.
  */
-function scaleTo(from: Resolution, to: Resolution, flags?: string): string {
-  const withFlags = flags ? `:flags=${flags}` : '';
+function scaleTo(from: Resolution, to: Resolution, options?: string): string {
+  const withFlags = options ? `:${options}` : '';
   const ratio = from.width / from.height / (to.width / to.height);
   if (Math.abs(ratio - 1) <= SAME_ASPECT) return `scale=${to.width}:${to.height}${withFlags},setsar=1`;
   // The fitted size as expressions of the input's (so a picture resized mid-chunk is fitted anew), even
@@ -312,9 +317,10 @@ export interface FramesPlan {
 }
 
 export interface ChunkEncodePlan {
+  /** The chunk as a local file named with its extension, which says how it is read (`input.ts`). */
   input: string;
-  /** The chunk's picture size, from its probe. */
-  source: Resolution;
+  /** The chunk's picture size and declared colours, from its probe. */
+  source: Resolution & SourceColour;
   /** The chunk has an audio stream: keep it; otherwise the segment carries silence. */
   hasAudio: boolean;
   timing: SlotTiming;
@@ -363,11 +369,17 @@ export function chunkEncodeJob(plan: ChunkEncodePlan): FfmpegJob {
   };
   const audio = labels('a', segments.length);
   const graph = [
-    `[0:v:0]format=yuv420p${fanOut(-1)}`,
-    ...steps.map(
-      (step, i) =>
-        `[scale${i}]${scaleTo(steps[step.from]?.size ?? plan.source, step.size, plan.scaleFlags)}${fanOut(i)}`,
-    ),
+    `[0:v:0]null${fanOut(-1)}`,
+    ...steps.map((step, i) => {
+      const from = steps[step.from]?.size;
+      // Pictures are converted once, by the scalers reading the source. The format after them keeps
+      // ffmpeg from negotiating another there (the frames' JPEG encoder takes yuvj420p) and converting
+      // the range again with its own defaults.
+      const scaled = from
+        ? scaleTo(from, step.size, `flags=${plan.scaleFlags}`)
+        : `${scaleTo(plan.source, step.size, `flags=${plan.scaleFlags}:${toLimitedBt709(plan.source)}`)},format=yuv420p`;
+      return `[scale${i}]${scaled}${fanOut(i)}`;
+    }),
     ...segments.map((_, i) => `[seg${i}]${fillSlot(plan.fps, timing.frameCount)}[v${i}]`),
     segmentAudio(plan.hasAudio ? chunkAudio(timing) : SILENCE, timing, audio),
   ];
@@ -387,7 +399,12 @@ export function chunkEncodeJob(plan: ChunkEncodePlan): FfmpegJob {
     global: [...COMMON_GLOBAL, '-copyts', '-filter_threads', '1', '-filter_complex', graph.join(';')],
     // A source whose size changes mid-chunk (a shared window resized) would otherwise rebuild the whole
     // graph, restarting fps/tpad/trim; the scalers adapt to new sizes on their own (vf_scale.c).
-    inputs: [{ options: [...SINGLE_THREAD, '-reinit_filter', '0'], source: plan.input }],
+    inputs: [
+      {
+        options: [...chunkInputOptions(plan.input), ...SINGLE_THREAD, '-reinit_filter', '0'],
+        source: plan.input,
+      },
+    ],
     outputs,
   };
 }
@@ -522,38 +539,4 @@ export function stitchJob(o: { playlist: string; target: string }): FfmpegJob {
       },
     ],
   };
-}
-
-/**
- * ffprobe arguments that read a chunk's headers (and as many packets as finding its streams takes) and
- * report streams, with their first timestamps, and the container duration. Packets are not listed: a
- * 100 MiB upload of tiny packets would overflow any output buffer.
- */
-export function probeArgs(file: string): string[] {
-  return [
-    '-hide_banner',
-    '-v',
-    'error',
-    '-show_entries',
-    'stream=index,codec_type,codec_name,width,height,start_time:format=duration',
-    '-of',
-    'json',
-    file,
-  ];
-}
-
-/** ffprobe arguments listing the times of the first video stream's packets, one short CSV line each. */
-export function videoPacketArgs(file: string): string[] {
-  return [
-    '-hide_banner',
-    '-v',
-    'error',
-    '-select_streams',
-    'v:0',
-    '-show_entries',
-    'packet=pts_time,duration_time',
-    '-of',
-    'csv=p=0',
-    file,
-  ];
 }

@@ -6,12 +6,14 @@
  * of processing a chunk.
  */
 import { z } from 'zod';
-import { probeArgs, videoPacketArgs } from './args.ts';
+import type { SourceColour } from './colour.ts';
 import { type MediaLog, runFfprobe } from './ffmpeg.ts';
+import { chunkContainer, chunkInputOptions } from './input.ts';
 
-export interface ChunkProbe {
+/** What a chunk holds; its colours (`SourceColour`) as far as its video stream declares them. */
+export interface ChunkProbe extends SourceColour {
   decodable: boolean;
-  /** Why not decodable: ffprobe's first error, a missing video stream, or a picture too large. */
+  /** Why not decodable: ffprobe's first error, another container, no video stream, a picture too large. */
   reason?: string;
   /** Container duration (MediaRecorder: the last frame's time), else the end of the last video packet; 0 if unknown. */
   durationSec: number;
@@ -44,15 +46,54 @@ const ProbeOutput = z.object({
         width: z.number().optional(),
         height: z.number().optional(),
         start_time: z.coerce.number().optional(),
+        color_range: z.string().optional(),
+        color_space: z.string().optional(),
       }),
     )
     .default([]),
-  format: z.object({ duration: z.coerce.number().optional() }).optional(),
+  format: z.object({ duration: z.coerce.number().optional(), format_name: z.string().optional() }).optional(),
 });
 type ProbeOutput = z.infer<typeof ProbeOutput>;
 
 /**
- * Probes a local chunk's headers under a timeout. A garbage, empty or oversized chunk, or one cut short
+ * ffprobe arguments that read a chunk's headers (and as many packets as finding its streams takes) and
+ * report its container, streams with their first timestamps and declared colours, and the container
+ * duration. Packets are not listed: a 100 MiB upload of tiny packets would overflow any output buffer.
+ * Pure.
+ */
+export function probeArgs(file: string): string[] {
+  return [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=index,codec_type,codec_name,width,height,start_time,color_range,color_space:format=duration,format_name',
+    '-of',
+    'json',
+    ...chunkInputOptions(file),
+    file,
+  ];
+}
+
+/** ffprobe arguments listing the times of the first video stream's packets, one short CSV line each. Pure. */
+export function videoPacketArgs(file: string): string[] {
+  return [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'packet=pts_time,duration_time',
+    '-of',
+    'csv=p=0',
+    ...chunkInputOptions(file),
+    file,
+  ];
+}
+
+/**
+ * Probes a local chunk's headers under a timeout, read as the container its extension names (`input.ts`). A garbage, empty or oversized chunk, or one cut short
  * inside its first packets, comes back `decodable: false` with a reason. Rejects when aborted through `signal`, on the
  * timeout (which says as much about a busy machine as about the chunk, so it is worth another attempt),
  * and with an `FfmpegError` when ffprobe fails in a way its output cannot explain.
@@ -63,7 +104,12 @@ export async function probeChunk(
 ): Promise<ChunkProbe> {
   const run = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? PROBE_TIMEOUT_MS, log: opts.log };
   const decoded = await runFfprobe(probeArgs(file), run);
-  const probe = interpretProbe(decoded.exitCode, decoded.stdout, decoded.stderr);
+  const probe = interpretProbe(
+    decoded.exitCode,
+    decoded.stdout,
+    decoded.stderr,
+    chunkContainer(file).formatName,
+  );
   if (!probe.decodable || probe.durationSec > 0) return probe;
   // No container duration (e.g. a WebM without a Duration element): the end of the last video packet.
   const packets = await runFfprobe(videoPacketArgs(file), run);
@@ -83,8 +129,17 @@ export function undecodableProbe(reason: string, found: Partial<ChunkProbe> = {}
   return { ...NOTHING, ...found, decodable: false, reason };
 }
 
-/** Turns ffprobe's exit code, JSON and stderr (at `-v error`) into a verdict. Pure. */
-export function interpretProbe(exitCode: number, stdout: string, stderr: string): ChunkProbe {
+/**
+ * Turns ffprobe's exit code, JSON and stderr (at `-v error`) into a verdict; with `formatName`, a chunk
+ * whose container is another than the one its name stands for is undecodable (`probeChunk` always
+ * passes it; the forced demuxer should make this never happen). Pure.
+ */
+export function interpretProbe(
+  exitCode: number,
+  stdout: string,
+  stderr: string,
+  formatName?: string,
+): ChunkProbe {
   const firstError = stderr
     .split(/\r?\n/)
     .map((l) => l.trim())
@@ -105,9 +160,19 @@ export function interpretProbe(exitCode: number, stdout: string, stderr: string)
     videoCodec: video?.codec_name ?? '',
     ...(video?.start_time === undefined ? {} : { videoStartSec: video.start_time }),
     ...(audio?.start_time === undefined ? {} : { audioStartSec: audio.start_time }),
+    // ffprobe says `unknown` for a colour the stream does not declare.
+    ...(isDeclared(video?.color_range) ? { colorRange: video.color_range } : {}),
+    ...(isDeclared(video?.color_space) ? { colorSpace: video.color_space } : {}),
   };
   if (exitCode !== 0) return undecodableProbe(firstError ?? `ffprobe exited with code ${exitCode}`, found);
   if (firstError) return undecodableProbe(firstError, found);
+  const container = parsed.format?.format_name;
+  if (formatName !== undefined && container !== formatName) {
+    return undecodableProbe(
+      `container ${container ?? 'unknown'}, not the ${formatName} its name says`,
+      found,
+    );
+  }
   if (!video) return undecodableProbe('no video stream', found);
   if (found.width === 0 || found.height === 0)
     return undecodableProbe('no picture size in the video stream', found);
@@ -119,6 +184,10 @@ export function interpretProbe(exitCode: number, stdout: string, stderr: string)
     );
   }
   return { ...found, decodable: true };
+}
+
+function isDeclared(colour: string | undefined): colour is string {
+  return colour !== undefined && colour !== 'unknown';
 }
 
 /** The end of the last packet in ffprobe's `pts_time,duration_time` CSV lines; 0 when there is none. Pure. */
