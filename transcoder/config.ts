@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   /** Two seconds is the floor: the visibility heartbeat runs every third of it, in whole seconds. */
   VISIBILITY_TIMEOUT_SECONDS: whole(120, 2, 43_200),
   HEALTH_PORT: whole(8081, 0, 65_535),
+  /** Loopback by default; a container that must answer its orchestrator sets 0.0.0.0 (the Dockerfile does). */
+  HEALTH_HOST: z.union([z.ipv4(), z.ipv6()]).default('127.0.0.1'),
   WORK_DIR: z.string().min(1).default(tmpdir()),
   FRAMES_FPS: z.coerce.number().positive().max(30).default(1),
   GAP_THRESHOLD_MS: whole(500, 0, 60_000),
@@ -49,6 +51,7 @@ export interface Config {
   mediaSlots: number;
   visibilityTimeoutSeconds: number;
   healthPort: number;
+  healthHost: string;
   workDir: string;
   framesFps: number;
   gapThresholdMs: number;
@@ -94,6 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mediaSlots: e.MEDIA_SLOTS,
     visibilityTimeoutSeconds: e.VISIBILITY_TIMEOUT_SECONDS,
     healthPort: e.HEALTH_PORT,
+    healthHost: e.HEALTH_HOST,
     workDir: e.WORK_DIR,
     framesFps: e.FRAMES_FPS,
     gapThresholdMs: e.GAP_THRESHOLD_MS,

@@ -41,7 +41,7 @@ const consumer = createJobConsumer({
 });
 let health: HealthServer;
 try {
-  health = await startHealthServer(config.healthPort, consumer.status);
+  health = await startHealthServer(config.healthPort, config.healthHost, consumer.status);
   log.info('health endpoint listening', { port: health.port });
   await consumer.start();
 } catch (error) {

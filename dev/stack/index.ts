@@ -9,10 +9,11 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Client } from '@planetscale/database';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import type { FauxqsServer } from 'fauxqs';
 import { API_PREFIX } from '../../contracts/api.ts';
 import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../../transcoder/launch.ts';
 import { startDemo } from '../demo/server.ts';
+import { startLoopbackFauxqs } from './fauxqs.ts';
 import { startMariaDb } from './mariadb.ts';
 import { migrate } from './migrate.ts';
 import { assertPortFree, freePort } from './ports.ts';
@@ -233,9 +234,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     log(`PlanetScale HTTP protocol on ${psdb.url.replace(/\/\/.*@/, '//')}`);
 
     await mkdir(join(dir, 'fauxqs'), { recursive: true });
-    const fauxqs = await startFauxqs({
+    const fauxqs = await startLoopbackFauxqs({
       port: 0,
-      host: '127.0.0.1',
       logger: false,
       defaultRegion: REGION,
       dataDir: join(dir, 'fauxqs'),
@@ -244,7 +244,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stops.push(() => fauxqs.stop());
     const awsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
     const queues = setUpQueues(fauxqs, awsEndpoint);
-    const corsFront = await startS3CorsFront(new URL(awsEndpoint), options.ports?.s3 ?? 0);
+    const corsFront = await startS3CorsFront(new URL(awsEndpoint), BUCKET, options.ports?.s3 ?? 0);
     stops.push(() => corsFront.stop());
     log(`S3 + SQS (fauxqs) on ${awsEndpoint}; browser uploads via ${corsFront.url}`);
 

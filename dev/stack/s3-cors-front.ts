@@ -1,8 +1,11 @@
 /**
  * fauxqs has no CORS (an OPTIONS preflight gets 404), so a browser page cannot POST a chunk to it. This
  * front answers preflights and adds CORS headers the way S3 does for the bucket configuration in
- * `infra/s3-cors.json`, and forwards everything else to fauxqs unchanged. Locally any origin is allowed,
- * since the candidate page is served from whatever port the stack picked.
+ * `infra/s3-cors.json`. It forwards one thing only, the browser's form upload (`POST /<bucket>` with a
+ * multipart body), and refuses everything else: fauxqs checks no signature, so a front that forwarded any
+ * request with CORS headers would let any web page a developer opens list, read and write the local
+ * bucket and queues. Any origin may upload, since the candidate page is served from whatever port the
+ * stack picked; what an upload may do is still bounded by fauxqs being reachable only from this machine.
  */
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -28,8 +31,8 @@ export interface S3CorsFront {
   stop(): Promise<void>;
 }
 
-/** Starts the CORS front on 127.0.0.1:`port` (0 = any free port), forwarding to `target`. */
-export async function startS3CorsFront(target: URL, port = 0): Promise<S3CorsFront> {
+/** Starts the CORS front on 127.0.0.1:`port` (0 = any free port), forwarding uploads to `bucket` at `target`. */
+export async function startS3CorsFront(target: URL, bucket: string, port = 0): Promise<S3CorsFront> {
   const rule = productionRules.CORSRules[0];
   if (!rule) throw new Error('infra/s3-cors.json has no CORS rule');
   const corsHeaders = (origin: string | undefined): Record<string, string> =>
@@ -43,7 +46,17 @@ export async function startS3CorsFront(target: URL, port = 0): Promise<S3CorsFro
 
   const server = createServer((incoming, outgoing) => {
     const origin = incoming.headers.origin;
-    if (incoming.method === 'OPTIONS') {
+    const path = (incoming.url ?? '').split('?')[0];
+    const toBucket = path === `/${bucket}` || path === `/${bucket}/`;
+    const preflight =
+      incoming.method === 'OPTIONS' &&
+      incoming.headers['access-control-request-method'] === 'POST' &&
+      toBucket;
+    const formUpload =
+      incoming.method === 'POST' &&
+      toBucket &&
+      (incoming.headers['content-type'] ?? '').startsWith('multipart/form-data');
+    if (preflight) {
       outgoing.writeHead(200, {
         ...corsHeaders(origin),
         'access-control-allow-methods': rule.AllowedMethods.join(', '),
@@ -53,12 +66,19 @@ export async function startS3CorsFront(target: URL, port = 0): Promise<S3CorsFro
       outgoing.end();
       return;
     }
+    if (!formUpload) {
+      outgoing.writeHead(403, { 'content-type': 'text/plain' });
+      outgoing.end('Only browser form uploads (POST /<bucket>, multipart/form-data) pass this front');
+      incoming.resume();
+      return;
+    }
     const upstream = request(
       {
         host: target.hostname,
         port: target.port,
         method: incoming.method,
-        path: incoming.url,
+        // Without the query: `?delete` and the like would make the POST another S3 operation.
+        path,
         headers: incoming.headers,
       },
       (response) => {

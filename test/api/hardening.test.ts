@@ -244,3 +244,44 @@ describe('chunk notices', () => {
     expect(accepted.status).toBe(202);
   });
 });
+
+describe('the local S3 front browsers upload through', () => {
+  const bucketUrl = () => `${stack.s3.uploadEndpoint}/${stack.s3.bucket}`;
+
+  it('forwards nothing but a form upload: no listing, read, write or queue call, and no CORS for them', async () => {
+    const origin = { Origin: 'https://any-page.example' };
+    const attempts: Array<[string, RequestInit]> = [
+      [`${bucketUrl()}?list-type=2`, { headers: origin }],
+      [`${bucketUrl()}/proctor/ies/x`, { headers: origin }],
+      [`${bucketUrl()}/proctor/ies/x`, { method: 'PUT', body: 'x', headers: origin }],
+      [
+        `${bucketUrl()}?delete`,
+        { method: 'POST', body: '<Delete/>', headers: { ...origin, 'Content-Type': 'application/xml' } },
+      ],
+      [
+        `${stack.s3.uploadEndpoint}/`,
+        {
+          method: 'POST',
+          body: '{}',
+          headers: {
+            ...origin,
+            'X-Amz-Target': 'AmazonSQS.ListQueues',
+            'Content-Type': 'application/x-amz-json-1.0',
+          },
+        },
+      ],
+    ];
+    for (const [url, init] of attempts) {
+      const reply = await fetch(url, init);
+      await reply.body?.cancel();
+      expect(reply.status, `${init.method ?? 'GET'} ${url}`).toBe(403);
+      expect(reply.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    const preflight = await fetch(bucketUrl(), {
+      method: 'OPTIONS',
+      headers: { ...origin, 'Access-Control-Request-Method': 'GET' },
+    });
+    await preflight.body?.cancel();
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});

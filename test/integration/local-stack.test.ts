@@ -3,7 +3,7 @@
  * afterwards, whether it was stopped with Ctrl-C or its whole process group was killed with SIGKILL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,38 @@ const commandLine = (pid: number) => {
   }
 };
 
+/** The addresses `pids` listen on (TCP), from /proc/net/tcp{,6} matched to their sockets' inodes. */
+function listeningAddresses(pids: number[]): string[] {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: 'utf8' });
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        if (inode) inodes.add(inode);
+      }
+    } catch {
+      // exited while being read
+    }
+  }
+  const addresses: string[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is hex `ADDR:PORT`, st 0A is LISTEN, the inode is the tenth field (proc(5)).
+      if (fields[3] !== '0A' || !inodes.has(fields[9] ?? '')) continue;
+      addresses.push(fields[1]?.split(':')[0] ?? '');
+    }
+  }
+  return addresses;
+}
+
+/** 127.0.0.0/8 in /proc's little-endian hex, or ::1 and ::ffff:127.x in IPv6 form. */
+const isLoopback = (hex: string) =>
+  hex.length === 8
+    ? hex.endsWith('7F')
+    : hex === '00000000000000000000000001000000' || /^0000000000000000FFFF0000..0000007F$/.test(hex);
+
 let dir: string | undefined;
 let started: ChildProcess | undefined;
 
@@ -96,13 +128,18 @@ afterEach(async () => {
 });
 
 describe('the local stack', () => {
-  it('leaves no process behind when its process group is killed with SIGKILL', async () => {
+  it('listens on loopback only, and leaves no process behind when its group is killed with SIGKILL', async () => {
     const { child, processes, apiBase } = await startLocalStack();
     const names = processes.map(commandLine).join('\n');
     // The processes that used to survive: wrangler with its esbuild and workerd, and the transcoder.
     for (const name of ['wrangler', 'workerd', 'esbuild', 'mariadbd', 'transcoder/main.ts']) {
       expect(names).toContain(name);
     }
+    const addresses = listeningAddresses(processes);
+    // MariaDB, the PlanetScale-protocol server, fauxqs, its CORS front, workerd and the transcoder's health.
+    expect(addresses.length).toBeGreaterThanOrEqual(6);
+    expect(addresses.filter((address) => !isLoopback(address))).toEqual([]);
+
     process.kill(-(child.pid ?? 0), 'SIGKILL');
     const left = await gone(processes, 10_000);
     expect(left.map(commandLine)).toEqual([]);

@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import type { FauxqsServer } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkJob, ServiceEvent, SessionStatusReport } from '../../contracts/jobs.ts';
 import { sessionPrefix } from '../../contracts/storage.ts';
+import { startLoopbackFauxqs } from '../../dev/stack/fauxqs.ts';
 import { spawnTied, type TiedProcess } from '../../dev/stack/tied-process.ts';
 import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../../transcoder/launch.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
@@ -191,7 +192,7 @@ async function packageOf(session: string) {
 }
 
 beforeAll(async () => {
-  fauxqs = await startFauxqs({ port: 0, logger: false });
+  fauxqs = await startLoopbackFauxqs({ port: 0, logger: false });
   const setup = fauxqs.setup({
     buckets: ['recordings'],
     queues: [{ name: 'jobs-dlq' }, { name: 'events' }],

@@ -13,8 +13,12 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** Starts the health server on `port` (0 picks a free one). */
-export function startHealthServer(port: number, status: JobConsumer['status']): Promise<HealthServer> {
+/** Starts the health server on `host`:`port` (0 picks a free port). */
+export function startHealthServer(
+  port: number,
+  host: string,
+  status: JobConsumer['status'],
+): Promise<HealthServer> {
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || request.url !== '/healthz') {
       response.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":"not found"}');
@@ -30,7 +34,7 @@ export function startHealthServer(port: number, status: JobConsumer['status']): 
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => {
+    server.listen(port, host, () => {
       resolve({
         port: (server.address() as AddressInfo).port,
         close: () =>
