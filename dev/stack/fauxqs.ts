@@ -1,6 +1,6 @@
 /**
  * fauxqs (S3 and SQS) on loopback only. fauxqs 2.4.1 listens on 0.0.0.0 whatever its `host` option says
- * (`app.listen({ port, host: "0.0.0.0" })` in its dist/app.js; `host` only names queue URLs), which would
+ * (`app.listen({ port, host: "0.0.0.0" })` in its dist/app.js; its `host` only names queue URLs), which would
  * let anyone on the network read and write a developer's recordings: it checks no signature. Until it
  * takes a listen address, the one listen it makes while starting is moved to 127.0.0.1.
  */
@@ -10,7 +10,7 @@ import { type FauxqsServer, startFauxqs } from 'fauxqs';
 type StartOptions = NonNullable<Parameters<typeof startFauxqs>[0]>;
 
 /** Starts fauxqs listening on 127.0.0.1 only. */
-export async function startLoopbackFauxqs(options: Omit<StartOptions, 'host'>): Promise<FauxqsServer> {
+export async function startLoopbackFauxqs(options: StartOptions): Promise<FauxqsServer> {
   const listen = Server.prototype.listen;
   Server.prototype.listen = function (this: Server, ...args: unknown[]) {
     const [first] = args;
@@ -20,7 +20,7 @@ export async function startLoopbackFauxqs(options: Omit<StartOptions, 'host'>): 
     return (listen as (...a: unknown[]) => Server).apply(this, args);
   } as typeof listen;
   try {
-    return await startFauxqs({ ...options, host: '127.0.0.1' });
+    return await startFauxqs(options);
   } finally {
     Server.prototype.listen = listen;
   }

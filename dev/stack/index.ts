@@ -236,6 +236,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await mkdir(join(dir, 'fauxqs'), { recursive: true });
     const fauxqs = await startLoopbackFauxqs({
       port: 0,
+      host: '127.0.0.1',
       logger: false,
       defaultRegion: REGION,
       dataDir: join(dir, 'fauxqs'),
