@@ -90,15 +90,29 @@ export class ChunkRecorder {
     this.running = true;
     this.current = this.open();
     this.schedule();
+    for (const track of this.stream.getTracks()) track.addEventListener('ended', this.trackEnded);
   }
 
   /** Ends the current chunk and resolves once every chunk has been handed over. */
   async stop(): Promise<void> {
+    this.finish();
+    for (const track of this.stream.getTracks()) track.removeEventListener('ended', this.trackEnded);
+    await this.current?.done;
+    await Promise.all(this.handled);
+  }
+
+  /**
+   * Every track ended (the candidate stopped sharing): the chunk in progress ends now and nothing follows.
+   * A track that ends alone (a webcam's camera, its microphone still live) leaves the recording going.
+   */
+  private readonly trackEnded = () => {
+    if (this.stream.getTracks().every((track) => track.readyState === 'ended')) this.finish();
+  };
+
+  private finish(): void {
     this.running = false;
     clearTimeout(this.timer);
     if (this.current) this.close(this.current);
-    await this.current?.done;
-    await Promise.all(this.handled);
   }
 
   private schedule(): void {
@@ -109,11 +123,22 @@ export class ChunkRecorder {
     }, this.chunkMs);
   }
 
-  /** The next chunk starts, then the current one stops. */
-  private rotate(): void {
+  /** The next chunk starts, then the current one stops. True when a new chunk started. */
+  private rotate(): boolean {
+    if (!this.stream.active) {
+      this.finish();
+      return false;
+    }
     const previous = this.current;
-    this.current = this.open();
+    try {
+      this.current = this.open();
+    } catch (error) {
+      // The current chunk goes on: a failed start loses nothing, and the next rotation tries again.
+      this.emit('recorder_error', { asset: this.asset, message: (error as Error).message });
+      return false;
+    }
     if (previous) this.close(previous);
+    return true;
   }
 
   private close(segment: Segment): void {
@@ -145,8 +170,7 @@ export class ChunkRecorder {
     recorder.onerror = (event) => {
       const message = (event as Event & { error?: DOMException }).error?.message ?? 'MediaRecorder error';
       this.emit('recorder_error', { asset: this.asset, message });
-      if (this.running && this.current === segment && this.stream.active) {
-        this.rotate();
+      if (this.running && this.current === segment && this.rotate()) {
         this.emit('recorder_restarted', { asset: this.asset });
       }
     };

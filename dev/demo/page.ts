@@ -40,8 +40,9 @@ export function candidatePage(o: CandidatePageOptions): string {
   .muted { color: #656d76; }
   dl { display: grid; grid-template-columns: 11rem 1fr; gap: .3rem 1rem; margin: 1.2rem 0; }
   dt { color: #656d76; } dd { margin: 0; font-variant-numeric: tabular-nums; }
-  #error { color: #b42318; }
+  #error.failing { color: #b42318; }
   button { font: inherit; padding: .5rem 1rem; border-radius: 6px; border: 1px solid #8c959f; background: #f6f8fa; }
+  button:disabled { opacity: .45; }
   button.end { background: #b42318; color: white; border-color: #b42318; }
   ol { font: 13px/1.5 ui-monospace, monospace; max-height: 14rem; overflow: auto; background: #f6f8fa; padding: .6rem 2.2rem; }
 </style>
@@ -60,7 +61,7 @@ export function candidatePage(o: CandidatePageOptions): string {
 <p><button id="start">Start recording</button> <button id="end" class="end">End attempt</button></p>
 <p id="summary" class="muted"></p>
 <h2>Integrity events</h2>
-<ol id="events"></ol>
+<ol id="events"><li class="muted">none yet</li></ol>
 <script type="module">
 import { createRecorder, RECORDER_EVENTS } from ${scriptJson(o.sdkUrl)};
 const config = ${scriptJson(config)};
@@ -74,18 +75,26 @@ for (const event of RECORDER_EVENTS) {
   recorder.on(event, (payload) => {
     window.iesEvents.push({ event, payload, at: Date.now() });
     if (quiet.has(event)) return;
+    document.querySelector('#events .muted')?.remove();
     const item = document.createElement('li');
     item.textContent = new Date().toLocaleTimeString() + ' ' + event + ' ' + JSON.stringify(payload);
     document.getElementById('events').prepend(item);
   });
 }
-recorder.on('state', ({ state }) => show('state', state));
+recorder.on('state', ({ state }) => {
+  show('state', state);
+  document.getElementById('start').disabled = state !== 'idle';
+  document.getElementById('end').disabled = state !== 'recording';
+});
 recorder.on('queue', ({ pending, bytesUploaded }) => {
   show('pending', String(pending));
   show('bytes', (bytesUploaded / 1000).toFixed(0) + ' kB');
 });
 recorder.on('clock', ({ offsetMs, rttMs }) => show('clock', offsetMs.toFixed(1) + ' ms (round trip ' + rttMs.toFixed(1) + ' ms)'));
-recorder.on('error', ({ message }) => show('error', message));
+recorder.on('error', ({ message }) => {
+  show('error', message);
+  document.getElementById('error').className = 'failing';
+});
 const start = () => recorder.start().catch((error) => show('error', String(error)));
 document.getElementById('start').onclick = start;
 document.getElementById('end').onclick = async () => {

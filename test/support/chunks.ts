@@ -247,7 +247,7 @@ export interface RecordOptions {
 }
 
 /** Flags from `notes/local-stack.md` ("Browsers"), plus audio without a user gesture. */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
