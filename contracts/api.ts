@@ -4,6 +4,7 @@
  * Objects are strict: an unknown field is a client mistake worth a 400, not something to drop silently.
  */
 import { z } from '@hono/zod-openapi';
+import { FAILURE_CODES } from './jobs.ts';
 import {
   ASSET_CONTENT_TYPES,
   Asset,
@@ -92,6 +93,13 @@ export const SessionResponse = z
     session_id: SessionId,
     status: z.enum(SESSION_STATUSES),
     playback: z.object({ url: z.url(), type: PlaybackType }).nullable(),
+    failure: z
+      .object({
+        code: z.enum(FAILURE_CODES),
+        reason: z.string().openapi({ description: 'In words, for people' }),
+      })
+      .nullable()
+      .openapi({ description: 'Why processing failed, while the status is failed' }),
   })
   .openapi('Session');
 

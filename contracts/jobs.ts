@@ -9,6 +9,23 @@ import { Asset, CHUNK_EXTENSIONS } from './storage.ts';
 /** Ids compare in lower case, as the Worker stores them and builds object keys with them. */
 const Uuid = z.uuid().overwrite((id) => id.toLowerCase());
 
+/**
+ * Why a session failed. The first three are the recording's own: processing it again cannot help, so
+ * they are reported at the first attempt; `processing_error` is reported once the queue's retries are
+ * spent.
+ */
+export const FAILURE_CODES = [
+  /** Nothing was uploaded for the session. */
+  'no_recording',
+  /** Chunks were uploaded, but no video chunk lies inside the session's time window. */
+  'no_video_in_window',
+  /** No video chunk of the session decodes. */
+  'undecodable',
+  /** Processing kept failing on our side. */
+  'processing_error',
+] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
 const JobBase = {
   version: z.literal(1),
   tenant_uuid: Uuid,
@@ -103,12 +120,16 @@ export const SessionStatusReport = z.strictObject({
   tenant_uuid: Uuid,
   session_uuid: Uuid,
   status: z.enum(['ready', 'failed']),
-  /** Set when ready: the object the playback URL points at. */
-  /** The column holds 1024 characters: a longer key would be refused or cut by the database. */
+  /**
+   * Set when ready: the object the playback URL points at. The column holds 1024 characters: a longer
+   * key would be refused or cut by the database.
+   */
   playback: z
     .object({ type: z.enum(['fullvideo', 'hls_masterplaylist']), key: z.string().min(1).max(1024) })
     .optional(),
   duration_ms: z.int().min(0).optional(),
   reason: z.string().max(1000).optional(),
+  /** Set when failed: what went wrong, as a code the tenant's software can act on. */
+  failure_code: z.enum(FAILURE_CODES).optional(),
 });
 export type SessionStatusReport = z.infer<typeof SessionStatusReport>;

@@ -78,7 +78,13 @@ describe('POST /session', () => {
 describe('GET /session', () => {
   it('finds a session by session_id and by unique_identifier, without playback before processing', async () => {
     const { sessionId, uniqueIdentifier } = await newSession(tenant);
-    const expected = { success: true, session_id: sessionId, status: 'created', playback: null };
+    const expected = {
+      success: true,
+      session_id: sessionId,
+      status: 'created',
+      playback: null,
+      failure: null,
+    };
     expect((await tenant.as('GET', `/session?session_id=${sessionId}`)).body).toEqual(expected);
     const byIdentifier = await tenant.as(
       'GET',

@@ -650,11 +650,19 @@ describe('chunks a browser made to crash or exhaust the transcoder', () => {
 });
 
 describe('a session the transcoder cannot package', () => {
-  it('fails a finalize for a session with no chunks, and says so on its last attempt', async () => {
+  it('fails a session with no chunks at once, as no_recording, and ends the job', async () => {
     const unknown = '0c0c0c0c-0c0c-4c0c-8c0c-0c0c0c0c0c0c';
-    await expect(runOnce(finalizeJob(TENANT, unknown))).rejects.toThrow(/no such session/);
+    // Not the last attempt: a recording that is not there is reported without waiting for the retries.
+    await runJob(services, finalizeJob(TENANT, unknown), {
+      signal: new AbortController().signal,
+      lastAttempt: false,
+    });
     expect(reports.filter((r) => r.session_uuid === unknown)).toEqual([
-      expect.objectContaining({ status: 'failed', reason: expect.stringMatching(/no such session/) }),
+      expect.objectContaining({
+        status: 'failed',
+        failure_code: 'no_recording',
+        reason: expect.stringMatching(/nothing was uploaded/),
+      }),
     ]);
     expect(
       events()

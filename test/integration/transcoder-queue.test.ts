@@ -305,7 +305,7 @@ describe('the transcoder service', () => {
     expect(queued('jobs').ready).toHaveLength(0);
   });
 
-  it('moves a poison message to the dead-letter queue after its retries and goes on serving other jobs', async () => {
+  it('moves a message that can never succeed to the dead-letter queue at once and goes on serving other jobs', async () => {
     const unknown = 'c3c3c3c3-c3c3-4c3c-8c3c-c3c3c3c3c3c3';
     unknownSessions.add(unknown);
     const served = 'd4d4d4d4-d4d4-4d4d-8d4d-d4d4d4d4d4d4';
@@ -321,28 +321,40 @@ describe('the transcoder service', () => {
       events().find((event) => event.type === 'frames.available' && event.session_uuid === served),
     );
     const poison = [notJson, noSuchSession];
-    const dead = await until(
-      'both poison messages in the dead-letter queue',
-      () => {
-        const bodies = queued('jobs-dlq').ready.map((message) => message.body);
-        return poison.every((body) => bodies.includes(body)) ? bodies : undefined;
-      },
-      6 * VISIBILITY_SECONDS * 1000,
-    );
+    const dead = await until('both poison messages in the dead-letter queue', () => {
+      const bodies = queued('jobs-dlq').ready.map((message) => message.body);
+      return poison.every((body) => bodies.includes(body)) ? bodies : undefined;
+    });
     expect(dead.filter((body) => poison.includes(body))).toHaveLength(2);
     const left = [...queued('jobs').ready, ...queued('jobs').inflight.map((entry) => entry.message)];
     expect(left.filter((message) => poison.includes(message.body))).toHaveLength(0);
-    expect(transcoder.logs.some((line) => line.msg.startsWith('invalid job message'))).toBe(true);
-    // The unknown session's failure is reported once, on its last attempt (the Worker answers 404).
+    // Each at its first delivery, not after the queue's retries.
+    const moved = transcoder.logs.filter((line) => line.msg.startsWith('permanent failure'));
+    expect(moved.map((line) => line.attempt)).toEqual([1, 1]);
+    // The Worker does not know the session: its failure could be reported to no one, and no event claims it.
     expect(
       reports.filter((report) => report.session_uuid === unknown).map((report) => report.status),
     ).toEqual(['failed']);
-    expect(
-      events()
-        .filter((event) => event.session_uuid === unknown)
-        .map((event) => event.type),
-    ).toEqual(['session.failed']);
+    expect(events().filter((event) => event.session_uuid === unknown)).toEqual([]);
     expect(transcoder.child.exitCode).toBeNull();
+  });
+
+  it('fails a session with nothing recorded at its first attempt, with a code the tenant can act on', async () => {
+    const empty = '0e0e0e0e-0e0e-4e0e-8e0e-0e0e0e0e0e0e';
+    const transcoder = await startTranscoder();
+    await send(JSON.stringify(finalizeJob(TENANT, empty)));
+    const failed = await until('the failure report', () =>
+      reports.find((report) => report.session_uuid === empty),
+    );
+    expect(failed).toMatchObject({ status: 'failed', failure_code: 'no_recording' });
+    await until('session.failed', () =>
+      events().find((event) => event.type === 'session.failed' && event.session_uuid === empty),
+    );
+    const done = await transcoder.waitForLog((line) => line.msg === 'job done' && line.sessionId === empty);
+    expect(done.attempt).toBe(1);
+    await until('the jobs queue to empty', () => queued('jobs').inflight.length === 0 || undefined);
+    const everywhere = [...queued('jobs').ready, ...queued('jobs-dlq').ready].map((message) => message.body);
+    expect(everywhere.filter((body) => body.includes(empty))).toEqual([]);
   });
 
   it('on SIGTERM stops polling and lets a running job finish within the deadline', async () => {

@@ -1,8 +1,9 @@
 /** Reading a job from an SQS message body with the shared schema (`contracts/jobs.ts`). */
 import { Job } from '../../contracts/jobs.ts';
+import { PermanentJobError } from '../jobs/context.ts';
 
 /** A message that is not a job this transcoder knows: bad JSON, or a shape the schema refuses. */
-export class InvalidJobMessageError extends Error {
+export class InvalidJobMessageError extends PermanentJobError {
   override name = 'InvalidJobMessageError';
 }
 

@@ -5,8 +5,9 @@
  *
  * - A message is deleted only when its job succeeded; a failure leaves it to SQS, which redelivers it
  *   when its visibility ends and moves it to the dead-letter queue after the queue's maxReceiveCount.
- * - A message that is not a job is never deleted either: it fails each delivery and so reaches the DLQ,
- *   where an operator can read it, while the consumer goes on with other messages.
+ * - A permanent failure (a message that is not a job, a job no retry can mend) is not retried: the
+ *   message is copied to the dead-letter queue with the reason and then deleted, at its first failure,
+ *   so an operator can read it at once and the queue does not spend its retries on it.
  * - While a job runs, its visibility is extended every third of the timeout (sqs-consumer's heartbeat).
  * - `drain` stops polling, lets running jobs finish until the deadline, then aborts them (killing ffmpeg)
  *   and makes their messages visible again at once, so another transcoder picks them up immediately.
@@ -17,13 +18,15 @@
 import {
   ChangeMessageVisibilityCommand,
   GetQueueAttributesCommand,
+  GetQueueUrlCommand,
   type Message,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import type { Job } from '../../contracts/jobs.ts';
 import type { Config } from '../config.ts';
-import { describeError, type Logger } from '../jobs/context.ts';
+import { describeError, type Logger, PermanentJobError } from '../jobs/context.ts';
 import { parseJobMessage } from './message.ts';
 
 /** An SQS client for the configured region and credentials (and a local endpoint, if set). */
@@ -33,6 +36,16 @@ export function createSqsClient(config: Pick<Config, 'aws' | 'sqs'>): SQSClient 
     credentials: config.aws.credentials,
     ...(config.sqs.endpoint ? { endpoint: config.sqs.endpoint } : {}),
   });
+}
+
+/** The URL of the queue an ARN names (`arn:aws:sqs:<region>:<account>:<name>`). */
+async function queueUrlOf(sqs: SQSClient, arn: string): Promise<string | undefined> {
+  const [, , , , account, name] = arn.split(':');
+  if (!name) return undefined;
+  const { QueueUrl } = await sqs.send(
+    new GetQueueUrlCommand({ QueueName: name, ...(account ? { QueueOwnerAWSAccountId: account } : {}) }),
+  );
+  return QueueUrl;
 }
 
 /** What a handler knows about the delivery of its job. */
@@ -88,6 +101,7 @@ const STOP_MARGIN_MS = 2000;
 export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
   let state: ConsumerState = 'starting';
   let maxReceiveCount: number | undefined;
+  let deadLetterQueueUrl: string | undefined;
   let drained: Promise<void> | undefined;
   const running = new Map<string, Running>();
   const consumers: Consumer[] = [];
@@ -112,6 +126,27 @@ export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
     }
   };
 
+  /** Moves a message that can never succeed to the dead-letter queue now; true when it is there. */
+  const deadLetter = async (message: Message, error: Error) => {
+    if (!deadLetterQueueUrl) return false;
+    await o.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: deadLetterQueueUrl,
+        MessageBody: message.Body ?? '',
+        MessageAttributes: {
+          failure: { DataType: 'String', StringValue: describeError(error).slice(0, 1000) },
+          source_message_id: { DataType: 'String', StringValue: message.MessageId ?? '' },
+        },
+      }),
+    );
+    log.error('permanent failure; message moved to the dead-letter queue', {
+      messageId: message.MessageId,
+      attempt: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
+      error: describeError(error),
+    });
+    return true;
+  };
+
   const handleMessage = async (message: Message) => {
     const messageId = message.MessageId ?? '';
     const attempt = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
@@ -123,12 +158,7 @@ export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
     try {
       job = parseJobMessage(message.Body ?? '');
     } catch (error) {
-      log.error('invalid job message; it is left to reach the dead-letter queue', {
-        messageId,
-        attempt,
-        maxReceiveCount,
-        error: describeError(error),
-      });
+      if (await deadLetter(message, error as Error)) return message;
       throw error;
     }
     const controller = new AbortController();
@@ -140,6 +170,7 @@ export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
       return message;
     } catch (error) {
       if (controller.signal.aborted) await release(message);
+      else if (error instanceof PermanentJobError && (await deadLetter(message, error))) return message;
       throw error;
     } finally {
       running.delete(messageId);
@@ -158,6 +189,8 @@ export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
       maxReceiveCount = policy?.maxReceiveCount === undefined ? undefined : Number(policy.maxReceiveCount);
       if (maxReceiveCount === undefined) {
         log.warn('the jobs queue has no redrive policy: a failing job is retried until the message expires');
+      } else {
+        deadLetterQueueUrl = await queueUrlOf(o.sqs, String(policy.deadLetterTargetArn));
       }
       for (let i = 0; i < o.concurrency; i++) {
         const consumer = Consumer.create({

@@ -7,7 +7,7 @@ import type { ChunkJob } from '../../contracts/jobs.ts';
 import { chunkInSessionWindow } from '../../contracts/storage.ts';
 import { type AssetKeys, assetKeys } from '../storage/layout.ts';
 import { dedupeChunks } from '../timeline/chunks.ts';
-import { type JobContext, JobInputError } from './context.ts';
+import { type JobContext, PermanentJobError } from './context.ts';
 import { updateLivePlaylists } from './live.ts';
 import { type ChunkOutcome, loadProfile, processChunk, type RawChunk } from './media.ts';
 import { rawChunkOf } from './raw.ts';
@@ -53,7 +53,7 @@ export async function runChunkJob(ctx: JobContext, job: ChunkJob): Promise<void>
     chunk.durationMs === job.duration_ms &&
     chunk.ext === job.ext;
   if (!chunk || !matches) {
-    throw new JobInputError(
+    throw new PermanentJobError(
       `${job.key} is not chunk ${job.seq} of the session's ${job.asset} as the job describes it`,
     );
   }

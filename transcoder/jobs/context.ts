@@ -3,6 +3,7 @@
  * facts of this delivery. The queue consumer and the operator CLI both build one, so the handlers do not
  * know which of them runs them.
  */
+import type { FailureCode } from '../../contracts/jobs.ts';
 import type { Config } from '../config.ts';
 import type { Reporter } from '../report.ts';
 import type { Storage } from '../storage/s3.ts';
@@ -34,9 +35,23 @@ export interface JobContext {
   now: () => number;
 }
 
-/** A job that can never succeed as sent (it names no such session, or a key that is not its chunk). */
-export class JobInputError extends Error {
-  override name = 'JobInputError';
+/**
+ * A job that no retry can mend (a key that is not the chunk it describes, a session that no longer
+ * exists): the consumer moves its message to the dead-letter queue at its first failure.
+ */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError';
+}
+
+/** A recording that cannot be finalized as it is; the session fails at once with `code`. */
+export class RecordingError extends PermanentJobError {
+  override name = 'RecordingError';
+  readonly code: FailureCode;
+
+  constructor(code: FailureCode, message: string) {
+    super(message);
+    this.code = code;
+  }
 }
 
 /** An error's message for a log line or a report, whatever was thrown. */

@@ -9,16 +9,17 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { FinalizeJob } from '../../contracts/jobs.ts';
+import type { FailureCode, FinalizeJob } from '../../contracts/jobs.ts';
 import { type Asset, sessionPrefix, VIDEO_ASSETS, type VideoAsset } from '../../contracts/storage.ts';
 import { buildStoryboard, stitch } from '../media/index.ts';
+import { StatusReportRejectedError } from '../report.ts';
 import { type AssetKeys, assetKeys } from '../storage/layout.ts';
 import { mapLimit } from '../storage/parallel.ts';
 import { dedupeChunks, isCut, slotChunks } from '../timeline/chunks.ts';
 import { secondsOf } from '../timeline/grid.ts';
 import { planTimeline } from '../timeline/plan.ts';
 import { chunkBounds, splitByWindow, windowAnchorMs } from '../timeline/window.ts';
-import { describeError, type JobContext, JobInputError } from './context.ts';
+import { describeError, type JobContext, PermanentJobError, RecordingError } from './context.ts';
 import { type FinalizedAsset, sessionManifest } from './manifest.ts';
 import {
   CutFailedError,
@@ -289,14 +290,17 @@ async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void>
   const raw = await listRaw(ctx, job.tenant_uuid, job.session_uuid);
   const everything = Object.values(raw.chunks).flat();
   if (everything.length === 0) {
-    throw new JobInputError(
-      `no such session: nothing in raw/ under ${sessionPrefix(job.tenant_uuid, job.session_uuid)}`,
+    throw new RecordingError(
+      'no_recording',
+      `nothing was uploaded: no chunk under ${sessionPrefix(job.tenant_uuid, job.session_uuid)}<asset>/raw/`,
     );
   }
   const chunks = windowed(job, raw.chunks);
   // The session timeline: earliest chunk start to latest chunk end over every video asset.
   const bounds = chunkBounds(VIDEO_ASSETS.flatMap((asset) => dedupeChunks(chunks[asset].inside).kept));
-  if (!bounds) throw new JobInputError('the session has no video chunk inside its time window');
+  if (!bounds) {
+    throw new RecordingError('no_video_in_window', 'the session has no video chunk inside its time window');
+  }
 
   const planned: PlannedAsset[] = [];
   for (const asset of VIDEO_ASSETS) {
@@ -307,7 +311,7 @@ async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void>
     planned.push(await prepareAsset(ctx, job, asset, { inside, outside }, bounds));
   }
   const playable = planned.find((asset) => asset.video);
-  if (!playable) throw new JobInputError('no chunk of the session decodes');
+  if (!playable) throw new RecordingError('undecodable', 'no video chunk of the session decodes');
   for (const asset of planned) await writePlaylists(ctx, asset);
   ctx.log.info('playlists ready', { elapsedMs: ctx.now() - started });
 
@@ -345,40 +349,56 @@ async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void>
 }
 
 /**
- * Runs a finalize job. When this attempt is the last the queue will make, a failure is reported too
- * (status `failed` to the Worker, `session.failed` on the events queue); earlier failures are left to
- * the retry, so a transient error never flips a session to failed and back.
+ * Runs a finalize job. A recording that cannot be finalized fails the session at once (status `failed`
+ * with its code to the Worker, `session.failed` on the events queue) and the job ends there. Any other
+ * failure is left to the queue's retries and reported only on the last attempt, so a transient error
+ * never flips a session to failed and back.
  */
 export async function runFinalizeJob(ctx: JobContext, job: FinalizeJob): Promise<void> {
   try {
     await finalizeSession(ctx, job);
   } catch (error) {
-    if (ctx.lastAttempt && !ctx.signal.aborted) await reportFailure(ctx, job, describeError(error));
+    if (ctx.signal.aborted) throw error;
+    if (error instanceof RecordingError) {
+      await reportFailure(ctx, job, error.code, error.message);
+      ctx.log.warn('session failed', { failureCode: error.code, reason: error.message });
+      return;
+    }
+    if (ctx.lastAttempt) {
+      await reportFailure(ctx, job, 'processing_error', describeError(error)).catch((reportError) =>
+        ctx.log.error('could not report the failure', { error: describeError(reportError) }),
+      );
+    }
     throw error;
   }
 }
 
-async function reportFailure(ctx: JobContext, job: FinalizeJob, reason: string) {
+/**
+ * Reports the session failed: the status must reach the Worker (else this rejects, and the job is tried
+ * again); the event is best effort. A Worker that no longer knows the session answers 404, and then no
+ * attempt can ever report it.
+ */
+async function reportFailure(ctx: JobContext, job: FinalizeJob, code: FailureCode, reason: string) {
   const ids = { version: 1, tenant_uuid: job.tenant_uuid, session_uuid: job.session_uuid } as const;
   const short = reason.slice(0, 1000);
-  const attempts: [string, () => Promise<void>][] = [
-    ['status', () => ctx.reporter.status({ ...ids, status: 'failed', reason: short })],
-    [
-      'event',
-      () =>
-        ctx.reporter.event({
-          ...ids,
-          type: 'session.failed',
-          occurred_at: new Date(ctx.now()).toISOString(),
-          reason: short,
-        }),
-    ],
-  ];
-  for (const [what, send] of attempts) {
-    try {
-      await send();
-    } catch (error) {
-      ctx.log.error(`could not report the failure (${what})`, { error: describeError(error) });
+  try {
+    await ctx.reporter.status({ ...ids, status: 'failed', failure_code: code, reason: short }, ctx.signal);
+  } catch (error) {
+    if (error instanceof StatusReportRejectedError && error.status === 404) {
+      throw new PermanentJobError('the session no longer exists: the Worker does not know it', {
+        cause: error,
+      });
     }
+    throw error;
+  }
+  try {
+    await ctx.reporter.event({
+      ...ids,
+      type: 'session.failed',
+      occurred_at: new Date(ctx.now()).toISOString(),
+      reason: short,
+    });
+  } catch (error) {
+    ctx.log.error('could not publish session.failed', { error: describeError(error) });
   }
 }

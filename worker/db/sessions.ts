@@ -4,7 +4,7 @@
  */
 import type { Client } from '@planetscale/database';
 import type { SESSION_STATUSES } from '../../contracts/api.ts';
-import type { SessionStatusReport } from '../../contracts/jobs.ts';
+import type { FailureCode, SessionStatusReport } from '../../contracts/jobs.ts';
 import { isDuplicateKey } from './client.ts';
 
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
@@ -17,6 +17,8 @@ export interface SessionRow {
   playback_type: 'fullvideo' | 'hls_masterplaylist' | null;
   playback_key: string | null;
   duration_ms: string | null;
+  failure_code: FailureCode | null;
+  failure_reason: string | null;
   /** The database's `TIMESTAMP` text, UTC: the anchor of the session's time window. */
   created_at: string;
 }
@@ -27,7 +29,7 @@ export type SessionLookup = { session_id: string } | { unique_identifier: string
 const FINALIZE_LEASE_MINUTES = 30;
 
 const COLUMNS =
-  'uuid, tenant_uuid, unique_identifier, status, playback_type, playback_key, duration_ms, created_at';
+  'uuid, tenant_uuid, unique_identifier, status, playback_type, playback_key, duration_ms, failure_code, failure_reason, created_at';
 
 export async function findSession(
   db: Client,
@@ -112,7 +114,8 @@ export async function claimFinalize(
     ? "('created', 'recording', 'failed', 'ready')"
     : "('created', 'recording', 'failed')";
   const result = await db.execute(
-    `UPDATE sessions SET status = 'processing', finalize_requested_at = UTC_TIMESTAMP(), failure_reason = NULL
+    `UPDATE sessions SET status = 'processing', finalize_requested_at = UTC_TIMESTAMP(), failure_code = NULL,
+            failure_reason = NULL
       WHERE tenant_uuid = ? AND uuid = ?
         AND (status IN ${claimable}
              OR (status = 'processing' AND (finalize_requested_at IS NULL
@@ -144,7 +147,8 @@ export async function releaseFinalize(
  */
 export async function applyStatusReport(db: Client, report: SessionStatusReport): Promise<boolean> {
   const result = await db.execute(
-    `UPDATE sessions SET status = ?, playback_type = ?, playback_key = ?, duration_ms = ?, failure_reason = ?,
+    `UPDATE sessions SET status = ?, playback_type = ?, playback_key = ?, duration_ms = ?, failure_code = ?,
+            failure_reason = ?,
             finalize_requested_at = NULL, processed_at = UTC_TIMESTAMP()
       WHERE tenant_uuid = ? AND uuid = ? AND NOT (status = 'ready' AND ? = 'failed')`,
     [
@@ -152,6 +156,7 @@ export async function applyStatusReport(db: Client, report: SessionStatusReport)
       report.playback?.type ?? null,
       report.playback?.key ?? null,
       report.duration_ms ?? null,
+      report.status === 'failed' ? (report.failure_code ?? 'processing_error') : null,
       report.reason ?? null,
       report.tenant_uuid,
       report.session_uuid,

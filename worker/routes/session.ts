@@ -126,7 +126,11 @@ session.openapi(
     const row = await sessionOf(c, lookupOf(c.req.valid('query')));
     const url = row.status === 'ready' && row.playback_type ? await playbackUrl(c, row) : null;
     const playback = url && row.playback_type ? { url, type: row.playback_type } : null;
-    return c.json({ success: true, session_id: row.uuid, status: row.status, playback }, 200);
+    const failure =
+      row.status === 'failed'
+        ? { code: row.failure_code ?? 'processing_error', reason: row.failure_reason ?? '' }
+        : null;
+    return c.json({ success: true, session_id: row.uuid, status: row.status, playback, failure }, 200);
   },
 );
 
