@@ -69,20 +69,97 @@ const JsonObject = z.record(z.string(), z.unknown()).superRefine((value, ctx) =>
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/**
+ * The product design's `(product_type, product_id)`, e.g. `("test", 8812731)`: kept in columns of their own
+ * (migration 0006) so a session can be found by them. Integer ids are kept as their decimal text, which
+ * is also how a query string carries them.
+ */
+export const ProductType = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^\S(?:[\s\S]*\S)?$/, 'must not start or end with white space')
+  .refine(wellFormed, WELL_FORMED)
+  .openapi({ example: 'test' });
+export const ProductId = z
+  .union([z.int().min(0), z.string().min(1).max(255)])
+  .transform(String)
+  .pipe(
+    z
+      .string()
+      .regex(/^\S(?:[\s\S]*\S)?$/, 'must not start or end with white space')
+      .refine(wellFormed, WELL_FORMED),
+  )
+  .openapi({ type: 'string', example: '8812731' });
+
 /** The tenant's own metadata (product ids, agent, location…). */
-const Metadata = JsonObject;
+const Metadata = JsonObject.superRefine((metadata, ctx) => {
+  for (const [field, schema] of [
+    ['product_type', ProductType],
+    ['product_id', ProductId],
+  ] as const) {
+    if (metadata[field] === undefined) continue;
+    const result = schema.safeParse(metadata[field]);
+    if (!result.success) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: result.error.issues[0]?.message ?? 'invalid',
+      });
+    }
+  }
+}).openapi({
+  description:
+    'Kept with the session. `product_type` (string) and `product_id` (string or integer) also name the session: it can be looked up by the pair, which is unique per tenant.',
+});
 
 export const CreateSessionBody = z
   .strictObject({ unique_identifier: UniqueIdentifier, session_metadata: Metadata.default({}) })
   .openapi('CreateSession');
 export const CreateSessionResponse = z.object({ session_id: SessionId }).openapi('SessionCreated');
 
-/** Find a session by `session_id` or by `unique_identifier`, exactly one of them. */
+/** The fields that can name a session, every one optional: one of the lookups below. */
+export const SessionLookupFields = {
+  session_id: SessionId.optional(),
+  unique_identifier: UniqueIdentifier.optional(),
+  product_type: ProductType.optional(),
+  product_id: ProductId.optional(),
+};
+
+/** How many ways `q` names a session: `session_id`, `unique_identifier`, `(product_type, product_id)`. */
+function lookupsNamed(q: {
+  session_id?: string | undefined;
+  unique_identifier?: string | undefined;
+  product_type?: string | undefined;
+  product_id?: string | undefined;
+}) {
+  const pair = q.product_type !== undefined || q.product_id !== undefined;
+  return [q.session_id !== undefined, q.unique_identifier !== undefined, pair].filter(Boolean).length;
+}
+const ONE_LOOKUP = 'give exactly one of session_id, unique_identifier, (product_type and product_id)';
+const BOTH_PRODUCT_FIELDS = {
+  message: 'product_type and product_id go together',
+  path: ['product_id'],
+};
+const productPairWhole = (q: { product_type?: string | undefined; product_id?: string | undefined }) =>
+  (q.product_type === undefined) === (q.product_id === undefined);
+
+/** Find a session by exactly one of `session_id`, `unique_identifier`, `(product_type, product_id)`. */
 export const SessionLookup = z
-  .strictObject({ session_id: SessionId.optional(), unique_identifier: UniqueIdentifier.optional() })
-  .refine((q) => (q.session_id === undefined) !== (q.unique_identifier === undefined), {
-    message: 'give exactly one of session_id and unique_identifier',
-  });
+  .strictObject(SessionLookupFields)
+  .refine(productPairWhole, BOTH_PRODUCT_FIELDS)
+  .refine((q) => lookupsNamed(q) === 1, { message: ONE_LOOKUP });
+
+/**
+ * `GET /session`'s lookup, from the query and, as the product design sends it, from a JSON body. The design's
+ * GET payload also shows `success`, which names nothing: it is accepted and ignored.
+ */
+export const SessionQuery = z.strictObject({ ...SessionLookupFields, success: z.boolean().optional() });
+/** `SessionQuery` once the query and the body are merged: it must name exactly one session. */
+export const SessionRequest = SessionQuery.refine(productPairWhole, BOTH_PRODUCT_FIELDS).refine(
+  (q) => lookupsNamed(q) === 1,
+  { message: ONE_LOOKUP },
+);
 
 export const SESSION_STATUSES = ['created', 'recording', 'processing', 'ready', 'failed'] as const;
 export const PlaybackType = z.enum(['fullvideo', 'hls_masterplaylist']);
@@ -105,9 +182,10 @@ export const SessionResponse = z
 
 export const PresignedPolicyQuery = z
   .strictObject({
-    session_id: SessionId.optional(),
-    unique_identifier: UniqueIdentifier.optional(),
-    asset: Asset.openapi({ description: 'What the browser uploads' }),
+    ...SessionLookupFields,
+    asset: Asset.default('screenshare').openapi({
+      description: 'What the browser uploads; `screenshare` when not given, as the product design calls it',
+    }),
     content_type: z
       .enum(Object.keys(UPLOAD_CONTENT_TYPES) as [UploadContentType, ...UploadContentType[]])
       .optional()
@@ -117,8 +195,9 @@ export const PresignedPolicyQuery = z
           .join('; ')}. By default the service's configured video type, and image/jpeg for screenshots.`,
       }),
   })
-  .refine((q) => !(q.session_id !== undefined && q.unique_identifier !== undefined), {
-    message: 'give at most one of session_id and unique_identifier',
+  .refine(productPairWhole, BOTH_PRODUCT_FIELDS)
+  .refine((q) => lookupsNamed(q) <= 1, {
+    message: 'give at most one of session_id, unique_identifier, (product_type and product_id)',
   })
   .refine((q) => q.content_type === undefined || assetAllows(q.asset, q.content_type), {
     message: 'content_type is not one the asset allows',
@@ -162,6 +241,7 @@ export const API_KEY_SCOPES = [
   'session:read',
   'session:upload',
   'session:process',
+  'events:write',
 ] as const;
 export const ApiKeyScope = z.enum(API_KEY_SCOPES);
 export type ApiKeyScope = z.infer<typeof ApiKeyScope>;
@@ -236,20 +316,34 @@ export const IssuedApiKey = ApiKeyInfo.extend({ api_key: z.string() }).openapi('
 export const TenantCreated = Tenant.extend({ api_key: IssuedApiKey }).openapi('TenantCreated');
 export const ApiKeyList = z.object({ api_keys: z.array(ApiKeyInfo) }).openapi('ApiKeyList');
 
+const Reachability = z.enum(['ok', 'unreachable']);
 export const Health = z
-  .object({ status: z.enum(['ok', 'degraded']), database: z.enum(['ok', 'unreachable']) })
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    database: Reachability,
+    storage: Reachability.openapi({ description: 'S3, where recordings are read and uploads land' }),
+    queue: Reachability.openapi({ description: 'SQS, where chunk and finalize jobs are sent' }),
+  })
   .openapi('Health');
 
 /** A browser timestamp: finite and before the year 2286, so offsets stay finite. */
 const BrowserMs = z.number().nonnegative().max(1e13);
 
 /**
- * One clock-sync exchange. The browser sends back the previous exchange's stamps with the server's receipt
- * for them, so the server keeps only samples whose server time it really stamped.
+ * One clock-sync exchange, over HTTP or as a WebSocket message. The browser sends back the previous
+ * exchange's stamps with the server's receipt for them, so the server keeps only samples whose server time
+ * it really stamped. A message with `previous` alone (no `t0`) sends the last stamps of a burst, which no
+ * later exchange would carry.
  */
 export const ClockExchangeBody = z
   .strictObject({
-    t0: BrowserMs.openapi({ description: 'Browser monotonic time at send (timeOrigin + now), ms' }),
+    t0: BrowserMs.optional().openapi({
+      description: 'Browser monotonic time at send (timeOrigin + now), ms; absent to send only `previous`',
+    }),
+    wall_ms: BrowserMs.optional().openapi({
+      description:
+        'Browser `Date.now()` taken with t0: a change of `wall_ms − t0` over 1 s between exchanges is a change of the system clock, recorded as a `clock_changed` event',
+    }),
     previous: z
       .strictObject({
         t0: BrowserMs,
@@ -260,6 +354,11 @@ export const ClockExchangeBody = z
       .refine((p) => p.t3 >= p.t0, 't3 must not precede t0')
       .optional(),
   })
+  .refine((body) => body.t0 !== undefined || body.previous !== undefined, 'give t0, previous or both')
+  .refine((body) => body.wall_ms === undefined || body.t0 !== undefined, {
+    message: 'wall_ms goes with t0',
+    path: ['wall_ms'],
+  })
   .openapi('ClockExchange');
 export const ClockExchangeResponse = z
   .object({
@@ -268,13 +367,107 @@ export const ClockExchangeResponse = z
     receipt: z.string().openapi({ description: 'Send back with this exchange as `previous`' }),
   })
   .openapi('ClockExchangeReply');
+/** The WebSocket's answer to a message with `previous` alone: its sample is stored. */
+export const ClockFinalReply = z.object({ recorded: z.literal(true) }).openapi('ClockFinalReply');
+
+const Ms = z.number().nullable();
 export const ClockReport = z
   .object({
     samples: z.int(),
     offset_ms: z.number().nullable(),
     rtt_ms: z.number().nullable(),
+    rtt: z
+      .object({ min_ms: Ms, median_ms: Ms, p95_ms: Ms })
+      .openapi({ description: 'Round trips of every sample kept' }),
+    offset_series: z
+      .array(z.object({ at_ms: z.number(), offset_ms: z.number(), rtt_ms: z.number() }))
+      .openapi({
+        description:
+          'The offset over the session: at most 120 points, each the shortest round trip of its stretch of time',
+      }),
     clock_jumps: z.array(
       z.object({ at_ms: z.number(), from_offset_ms: z.number(), to_offset_ms: z.number() }),
     ),
   })
   .openapi('ClockReport');
+
+/** The recorder's own integrity signals (`recorder/events.ts`): the only types a candidate token may post. */
+export const CANDIDATE_EVENT_TYPES = [
+  'share_stopped',
+  'surface_not_monitor',
+  'page_hidden',
+  'page_visible',
+  'webcam_lost',
+  'recorder_error',
+  'recorder_restarted',
+  'backlog',
+  'storage_full',
+] as const;
+export const EVENT_SOURCES = ['tenant', 'candidate', 'clock'] as const;
+export const EVENT_SEVERITIES = ['info', 'warning', 'critical'] as const;
+/** An event's details, serialized, at most this long: a signal's context, not a document store. */
+export const MAX_EVENT_DETAILS_BYTES = 4096;
+export const MAX_EVENTS_PER_BATCH = 100;
+
+export const IntegrityEventInput = z
+  .strictObject({
+    type: z
+      .string()
+      .regex(/^[a-z][a-z0-9_.:-]{0,63}$/, 'lowercase ASCII name, at most 64 characters')
+      .openapi({ example: 'share_stopped' }),
+    occurred_at_ms: z
+      .int()
+      .min(0)
+      .max(1e13)
+      .openapi({ description: 'Server time of the event, Unix ms (the recorder’s clock-synced time)' }),
+    severity: z.enum(EVENT_SEVERITIES),
+    details: JsonObject.default({}).refine(
+      (details) => new TextEncoder().encode(JSON.stringify(details)).length <= MAX_EVENT_DETAILS_BYTES,
+      `must serialize to at most ${MAX_EVENT_DETAILS_BYTES} bytes`,
+    ),
+    idempotency_key: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,128}$/, '1 to 128 printable ASCII characters')
+      .openapi({
+        description: 'The same key again in this session is ignored, so a retry stores nothing twice',
+      }),
+  })
+  .openapi('IntegrityEventInput');
+
+export const PostEventsBody = z
+  .strictObject({
+    session_id: SessionId.optional().openapi({
+      description: 'Required with a tenant key; with a candidate token, the token’s own session',
+    }),
+    events: z.array(IntegrityEventInput).min(1).max(MAX_EVENTS_PER_BATCH),
+  })
+  .openapi('PostEvents');
+export const PostEventsResponse = z
+  .object({
+    stored: z.int().openapi({ description: 'Events stored by this call' }),
+    duplicates: z.int().openapi({ description: 'Events whose idempotency key the session already had' }),
+  })
+  .openapi('EventsStored');
+
+export const EventsQuery = z.strictObject({
+  session_id: SessionId,
+  cursor: z.string().max(200).optional().openapi({ description: '`next_cursor` of the previous page' }),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const IntegrityEvent = z
+  .object({
+    event_id: z.string(),
+    type: z.string(),
+    source: z.enum(EVENT_SOURCES),
+    severity: z.enum(EVENT_SEVERITIES),
+    occurred_at_ms: z.number(),
+    details: z.record(z.string(), z.unknown()),
+    idempotency_key: z.string(),
+  })
+  .openapi('IntegrityEvent');
+export const EventList = z
+  .object({
+    events: z.array(IntegrityEvent),
+    next_cursor: z.string().nullable().openapi({ description: 'null on the last page' }),
+  })
+  .openapi('IntegrityEventList');

@@ -5,13 +5,14 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { API_PREFIX } from '../contracts/api.ts';
-import { databaseClient } from './db/client.ts';
+import { asDatabaseOutage, databaseClient } from './db/client.ts';
 import { configFrom } from './env.ts';
 import { renderDocsPage } from './http/docs-page.ts';
 import { ApiError, errorResponse } from './http/errors.ts';
 import { type AppEnv, errorResponses } from './http/router.ts';
 import admin from './routes/admin.ts';
 import clock from './routes/clock.ts';
+import events from './routes/events.ts';
 import health from './routes/health.ts';
 import internal from './routes/internal.ts';
 import playback from './routes/playback.ts';
@@ -48,6 +49,7 @@ app.use('*', async (c, next) => {
 app.route(API_PREFIX, health);
 app.route(API_PREFIX, session);
 app.route(API_PREFIX, clock);
+app.route(API_PREFIX, events);
 app.route(`${API_PREFIX}/admin`, admin);
 app.route(`${API_PREFIX}/internal`, internal);
 app.route(`${API_PREFIX}/playback`, playback);
@@ -94,6 +96,6 @@ app.doc31(`${API_PREFIX}/openapi.json`, OPENAPI_INFO);
 app.get(`${API_PREFIX}/docs`, (c) => c.html(renderDocsPage(app.getOpenAPI31Document(OPENAPI_INFO))));
 
 app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND', 'No such route')));
-app.onError((error, c) => errorResponse(c, error));
+app.onError((error, c) => errorResponse(c, asDatabaseOutage(error)));
 
 export default app;

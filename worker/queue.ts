@@ -3,14 +3,15 @@
  * Messages are built from the shared zod schemas, so the transcoder's parser accepts exactly what is sent.
  */
 import { Job } from '../contracts/jobs.ts';
-import { awsClient, type Config } from './env.ts';
-import { ApiError } from './http/errors.ts';
+import { awsFetch } from './aws.ts';
+import type { Config } from './env.ts';
+import { dependencyUnavailable } from './http/errors.ts';
 
 /**
  * The SQS JSON protocol is served at the endpoint root with the queue in the body
  * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/sqs-json-faqs.html).
  */
-function sqsEndpoint(config: Config): string {
+export function sqsEndpoint(config: Config): string {
   return config.SQS_ENDPOINT
     ? `${config.SQS_ENDPOINT.replace(/\/$/, '')}/`
     : `https://sqs.${config.AWS_REGION}.amazonaws.com/`;
@@ -19,20 +20,13 @@ function sqsEndpoint(config: Config): string {
 /** Enqueues a job on the jobs queue; a failure to enqueue is a 503 the client can retry. */
 export async function enqueueJob(config: Config, job: Job): Promise<void> {
   const body = JSON.stringify(Job.parse(job));
-  let response: Response;
-  try {
-    response = await awsClient(config, 'sqs').fetch(sqsEndpoint(config), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'AmazonSQS.SendMessage' },
-      body: JSON.stringify({ QueueUrl: config.JOBS_QUEUE_URL, MessageBody: body }),
-    });
-  } catch (error) {
-    throw new ApiError('SERVICE_UNAVAILABLE', 'The jobs queue is unreachable; retry later', { cause: error });
-  }
+  const response = await awsFetch(config, 'sqs', sqsEndpoint(config), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'AmazonSQS.SendMessage' },
+    body: JSON.stringify({ QueueUrl: config.JOBS_QUEUE_URL, MessageBody: body }),
+  });
   if (!response.ok) {
     const detail = (await response.text()).slice(0, 500);
-    throw new ApiError('SERVICE_UNAVAILABLE', 'The jobs queue refused the job; retry later', {
-      cause: new Error(`SQS ${response.status}: ${detail}`),
-    });
+    throw dependencyUnavailable('queue', new Error(`SQS ${response.status}: ${detail}`));
   }
 }

@@ -94,7 +94,7 @@ describe('onboarding', () => {
   it('answers health with a database check and a request id on every response', async () => {
     const health = await call('GET', '/health');
     expect(health.status).toBe(200);
-    expect(health.body).toEqual({ status: 'ok', database: 'ok' });
+    expect(health.body).toEqual({ status: 'ok', database: 'ok', storage: 'ok', queue: 'ok' });
     expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const missing = await call('GET', '/nowhere');
     expect(missing.status).toBe(404);

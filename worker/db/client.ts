@@ -3,9 +3,44 @@
  * one HTTPS round trip, so nothing is pooled or kept between requests at the edge.
  */
 import { Client, DatabaseError } from '@planetscale/database';
+import { dependencyUnavailable } from '../http/errors.ts';
 
+/** Longer than any query of this API takes; a database slower than this counts as unavailable. */
+const QUERY_TIMEOUT_MS = 3000;
+
+/** Vitess error codes that say the database could not serve the query, not that the query is wrong. */
+const UNAVAILABLE_CODES = new Set(['unavailable', 'deadline_exceeded', 'resource_exhausted', 'internal']);
+
+/**
+ * A client whose every query fails within QUERY_TIMEOUT_MS when the database is unreachable, stalled or
+ * failing, with a 503 the client may retry: `fetch` is the driver's seam for its HTTP calls.
+ */
 export function databaseClient(url: string): Client {
-  return new Client({ url });
+  return new Client({
+    url,
+    fetch: async (input: string, init?: RequestInit) => {
+      let response: Response;
+      try {
+        response = await fetch(input, { ...init, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
+      } catch (error) {
+        throw dependencyUnavailable('database', error);
+      }
+      if (response.status >= 500) {
+        const detail = await response.text().catch(() => '');
+        throw dependencyUnavailable(
+          'database',
+          new Error(`HTTP ${response.status}: ${detail.slice(0, 300)}`),
+        );
+      }
+      return response;
+    },
+  });
+}
+
+/** The 503 for a query the database refused because it could not serve it, else the error as it was. */
+export function asDatabaseOutage(error: unknown): unknown {
+  const code = error instanceof DatabaseError ? String(error.body?.code ?? '').toLowerCase() : '';
+  return UNAVAILABLE_CODES.has(code) ? dependencyUnavailable('database', error) : error;
 }
 
 /** MySQL error 1062 (ER_DUP_ENTRY): a unique key already holds the value. */

@@ -37,6 +37,20 @@ export class ApiError extends Error {
   }
 }
 
+/** How long a client should wait before retrying a call a dependency could not serve. */
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+
+/** A 503 for a dependency that did not answer in time or failed: the client may retry, nothing was done. */
+export function dependencyUnavailable(
+  dependency: 'database' | 'storage' | 'queue',
+  cause: unknown,
+): ApiError {
+  return new ApiError('SERVICE_UNAVAILABLE', `The ${dependency} is unavailable; retry later`, {
+    cause,
+    retryAfterSeconds: DEPENDENCY_RETRY_AFTER_SECONDS,
+  });
+}
+
 /** Maps Hono's own exceptions (malformed JSON, body limit, unsupported media type) onto our codes. */
 function fromHttpException(error: HTTPException): ApiError {
   const code =
