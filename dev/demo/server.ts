@@ -56,7 +56,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     });
     const text = await response.text();
     if (!response.ok) throw new DemoError(502, `${method} ${path}: ${response.status} ${text}`);
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    };
   };
 
   const candidate = async (url: URL, res: ServerResponse) => {
@@ -99,7 +103,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const parsed = EndBody.safeParse(json);
     if (!parsed.success) throw new DemoError(400, z.prettifyError(parsed.error));
     const processed = await service('POST', '/session/process', { session_id: parsed.data.session_id });
-    res.writeHead(processed.status === 202 ? 202 : 200).end();
+    // The service answers 200 either way and says in X-IES-Finalize whether it enqueued a finalize.
+    res.writeHead(processed.headers.get('X-IES-Finalize') === 'enqueued' ? 202 : 200).end();
   };
 
   const server = createServer((req, res) => {

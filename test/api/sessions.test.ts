@@ -262,11 +262,13 @@ describe('chunks and processing', () => {
   it('process enqueues one finalize; a second call while queued adds none', async () => {
     const { sessionId } = await newSession(tenant);
     const first = await tenant.as('POST', '/session/process', { session_id: sessionId });
-    expect(first.status).toBe(202);
+    expect(first.status).toBe(200);
     expect(first.text).toBe('');
+    expect(first.headers.get('x-ies-finalize')).toBe('enqueued');
     const second = await tenant.as('POST', '/session/process', { session_id: sessionId });
     expect(second.status).toBe(200);
     expect(second.text).toBe('');
+    expect(second.headers.get('x-ies-finalize')).toBe('already-queued');
     const jobs = await drainJobs();
     expect(jobs).toEqual([
       expect.objectContaining({
@@ -287,8 +289,10 @@ describe('chunks and processing', () => {
     const replies = await Promise.all(
       Array.from({ length: 10 }, () => tenant.as('POST', '/session/process', { session_id: sessionId })),
     );
-    expect(replies.filter((reply) => reply.status === 202)).toHaveLength(1);
-    expect(replies.filter((reply) => reply.status === 200)).toHaveLength(9);
+    expect(replies.every((reply) => reply.status === 200)).toBe(true);
+    const finalize = replies.map((reply) => reply.headers.get('x-ies-finalize'));
+    expect(finalize.filter((said) => said === 'enqueued')).toHaveLength(1);
+    expect(finalize.filter((said) => said === 'already-queued')).toHaveLength(9);
     expect((await drainJobs()).filter((job) => job.session_uuid === sessionId)).toHaveLength(1);
   });
 
@@ -338,11 +342,11 @@ describe('chunks and processing', () => {
     const forged = await fetch(session.playback.url.replace('/pt1.', '/pt1.x'));
     expect(forged.status).toBe(401);
 
-    expect((await tenant.as('POST', '/session/process', { session_id: sessionId })).status).toBe(200);
+    const again = await tenant.as('POST', '/session/process', { session_id: sessionId });
+    expect([again.status, again.headers.get('x-ies-finalize')]).toEqual([200, 'ready']);
     expect(await drainJobs()).toEqual([]);
-    expect(
-      (await tenant.as('POST', '/session/process', { session_id: sessionId, reprocess: true })).status,
-    ).toBe(202);
+    const rebuild = await tenant.as('POST', '/session/process', { session_id: sessionId, reprocess: true });
+    expect([rebuild.status, rebuild.headers.get('x-ies-finalize')]).toEqual([200, 'enqueued']);
     expect(await drainJobs()).toEqual([expect.objectContaining({ type: 'finalize', reprocess: true })]);
   });
 });

@@ -50,7 +50,7 @@ describe('recording → processing → playback', () => {
       expect((await call('POST', '/session/chunks', { headers: auth, json: { key } })).status).toBe(202);
     }
 
-    expect((await tenant.as('POST', '/session/process', { session_id: sessionId })).status).toBe(202);
+    expect((await tenant.as('POST', '/session/process', { session_id: sessionId })).status).toBe(200);
     await expect
       .poll(
         async () =>

@@ -13,6 +13,8 @@ export interface SessionRow {
   uuid: string;
   tenant_uuid: string;
   unique_identifier: string;
+  product_type: string | null;
+  product_id: string | null;
   status: SessionStatus;
   playback_type: 'fullvideo' | 'hls_masterplaylist' | null;
   playback_key: string | null;
@@ -23,24 +25,31 @@ export interface SessionRow {
   created_at: string;
 }
 
-export type SessionLookup = { session_id: string } | { unique_identifier: string };
+export type SessionLookup =
+  | { session_id: string }
+  | { unique_identifier: string }
+  | { product_type: string; product_id: string };
 
 /** A finalize that has not reported back within this long is taken as lost, and may be requested again. */
 const FINALIZE_LEASE_MINUTES = 30;
 
 const COLUMNS =
-  'uuid, tenant_uuid, unique_identifier, status, playback_type, playback_key, duration_ms, failure_code, failure_reason, created_at';
+  'uuid, tenant_uuid, unique_identifier, product_type, product_id, status, playback_type, playback_key, duration_ms, failure_code, failure_reason, created_at';
 
 export async function findSession(
   db: Client,
   tenantUuid: string,
   lookup: SessionLookup,
 ): Promise<SessionRow | null> {
-  const [column, value] =
-    'session_id' in lookup ? ['uuid', lookup.session_id] : ['unique_identifier', lookup.unique_identifier];
+  const [where, values] =
+    'session_id' in lookup
+      ? ['uuid = ?', [lookup.session_id]]
+      : 'unique_identifier' in lookup
+        ? ['unique_identifier = ?', [lookup.unique_identifier]]
+        : ['product_type = ? AND product_id = ?', [lookup.product_type, lookup.product_id]];
   const result = await db.execute<SessionRow>(
-    `SELECT ${COLUMNS} FROM sessions WHERE tenant_uuid = ? AND ${column} = ?`,
-    [tenantUuid, value],
+    `SELECT ${COLUMNS} FROM sessions WHERE tenant_uuid = ? AND ${where}`,
+    [tenantUuid, ...values],
   );
   return result.rows[0] ?? null;
 }
@@ -69,22 +78,37 @@ export async function sessionGate(
 /**
  * Creates the tenant's session for `unique_identifier`, or returns the one that exists. The unique key
  * (tenant_uuid, unique_identifier) decides races: the loser of a concurrent insert reads the winner's row.
+ * `existing: null` with `created: false` means the product pair already names another session.
  */
 export async function createOrFindSession(
   db: Client,
-  session: { uuid: string; tenantUuid: string; uniqueIdentifier: string; metadata: Record<string, unknown> },
-): Promise<{ created: boolean; session: SessionRow }> {
+  session: {
+    uuid: string;
+    tenantUuid: string;
+    uniqueIdentifier: string;
+    product: { type: string | null; id: string | null };
+    metadata: Record<string, unknown>;
+  },
+): Promise<{ created: true; session: SessionRow } | { created: false; session: SessionRow | null }> {
   try {
     await db.execute(
-      'INSERT INTO sessions (uuid, tenant_uuid, unique_identifier, session_metadata) VALUES (?, ?, ?, ?)',
-      [session.uuid, session.tenantUuid, session.uniqueIdentifier, JSON.stringify(session.metadata)],
+      `INSERT INTO sessions (uuid, tenant_uuid, unique_identifier, product_type, product_id, session_metadata)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      [
+        session.uuid,
+        session.tenantUuid,
+        session.uniqueIdentifier,
+        session.product.type,
+        session.product.id,
+        JSON.stringify(session.metadata),
+      ],
     );
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
     const existing = await findSession(db, session.tenantUuid, {
       unique_identifier: session.uniqueIdentifier,
     });
-    if (!existing) throw error;
+    if (!existing && (session.product.type === null || session.product.id === null)) throw error;
     return { created: false, session: existing };
   }
   const created = await findSession(db, session.tenantUuid, { session_id: session.uuid });

@@ -4,6 +4,7 @@
  * candidate token acts only on the one session it names.
  */
 import type { Context } from 'hono';
+import type { z } from 'zod';
 import {
   findSession,
   type SessionGate,
@@ -11,17 +12,71 @@ import {
   type SessionRow,
   sessionGate,
 } from '../db/sessions.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError, describeZodError } from '../http/errors.ts';
 import type { AppEnv } from '../http/router.ts';
 
-/** The lookup a query or body asks for: `session_id` or `unique_identifier`. */
-export function lookupOf(query: {
+/** What a query or body may name a session by. */
+export interface LookupFields {
   session_id?: string | undefined;
   unique_identifier?: string | undefined;
-}): SessionLookup {
+  product_type?: string | undefined;
+  product_id?: string | undefined;
+}
+
+/** The lookup a query or body asks for, or null when it names no session. */
+export function lookupIn(query: LookupFields): SessionLookup | null {
   if (query.session_id !== undefined) return { session_id: query.session_id };
   if (query.unique_identifier !== undefined) return { unique_identifier: query.unique_identifier };
-  throw new ApiError('BAD_REQUEST', 'give session_id or unique_identifier');
+  if (query.product_type !== undefined && query.product_id !== undefined)
+    return { product_type: query.product_type, product_id: query.product_id };
+  return null;
+}
+
+/** The lookup a query or body asks for: `session_id`, `unique_identifier` or the product pair. */
+export function lookupOf(query: LookupFields): SessionLookup {
+  const lookup = lookupIn(query);
+  if (!lookup)
+    throw new ApiError('BAD_REQUEST', 'give session_id, unique_identifier or product_type and product_id');
+  return lookup;
+}
+
+/** Whether `row` is the session `lookup` names. */
+function rowMatches(row: SessionRow, lookup: SessionLookup): boolean {
+  if ('session_id' in lookup) return row.uuid === lookup.session_id;
+  if ('unique_identifier' in lookup) return row.unique_identifier === lookup.unique_identifier;
+  return row.product_type === lookup.product_type && row.product_id === lookup.product_id;
+}
+
+/**
+ * The request's query parameters merged with the JSON object of its body, for GETs the product design
+ * calls with a body (`{session_id}`). A field given in both must say the same in both.
+ */
+export async function queryWithBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const query: Record<string, unknown> = c.req.query();
+  const text = await c.req.text();
+  if (text.trim() === '') return query;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ApiError('BAD_REQUEST', 'The body is not JSON');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ApiError('BAD_REQUEST', 'The body must be a JSON object');
+  }
+  for (const [field, value] of Object.entries(body)) {
+    if (field in query && String(query[field]) !== String(value)) {
+      throw new ApiError('BAD_REQUEST', `${field} differs between the query and the body`);
+    }
+  }
+  return { ...query, ...body };
+}
+
+/** `input` parsed by `schema`, or the 400 its validation failure is. */
+export function parsed<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ApiError('BAD_REQUEST', describeZodError(result.error));
+  return result.data;
 }
 
 /** The caller's session or 404. */
@@ -84,7 +139,7 @@ async function assertOpenForUploads(
  */
 export async function uploadSession(
   c: Context<AppEnv>,
-  query: { session_id?: string; unique_identifier?: string },
+  query: LookupFields,
   options: { cached: boolean },
 ): Promise<Pick<SessionRow, 'tenant_uuid' | 'uuid' | 'created_at'>> {
   const principal = c.get('principal');
@@ -92,11 +147,12 @@ export async function uploadSession(
     principal.kind === 'candidate'
       ? { tenant_uuid: principal.tenantUuid, uuid: principal.sessionUuid }
       : await sessionOf(c, lookupOf(query));
-  if (principal.kind === 'candidate') {
+  const asked = lookupIn(query);
+  if (principal.kind === 'candidate' && asked) {
     const other =
-      (query.session_id !== undefined && query.session_id !== own.uuid) ||
-      (query.unique_identifier !== undefined &&
-        query.unique_identifier !== (await sessionOf(c, { session_id: own.uuid })).unique_identifier);
+      'session_id' in asked
+        ? asked.session_id !== own.uuid
+        : !rowMatches(await sessionOf(c, { session_id: own.uuid }), asked);
     if (other) throw new ApiError('FORBIDDEN', 'The candidate token is for another session');
   }
   const gate = await assertOpenForUploads(c, own.tenant_uuid, own.uuid, options.cached);

@@ -12,8 +12,9 @@ import {
   CreateSessionResponse,
   PresignedPolicyQuery,
   PresignedPolicyResponse,
-  ProcessBody,
   SessionLookup,
+  SessionQuery,
+  SessionRequest,
   SessionResponse,
 } from '../../contracts/api.ts';
 import {
@@ -28,7 +29,7 @@ import {
 import { requireApiKey, requireApiKeyOrCandidate, requireCandidate } from '../auth/middleware.ts';
 import { CANDIDATE_SCOPES, signToken } from '../auth/tokens.ts';
 import { isoFromDatetime } from '../db/client.ts';
-import { claimFinalize, createOrFindSession, markRecording, releaseFinalize } from '../db/sessions.ts';
+import { createOrFindSession, markRecording } from '../db/sessions.ts';
 import { s3UploadUrl } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import { type AppEnv, createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
@@ -36,9 +37,11 @@ import { playbackUrl } from '../playback/urls.ts';
 import { enqueueJob } from '../queue.ts';
 import { objectExists } from '../s3/objects.ts';
 import { createPostPolicy } from '../s3/post-policy.ts';
-import { lookupOf, sessionOf, uploadSession } from './session-access.ts';
+import processing from './processing.ts';
+import { lookupOf, parsed, queryWithBody, sessionOf, uploadSession } from './session-access.ts';
 
 const session = createRouter();
+session.route('/', processing);
 
 /** Any object key of some session: `proctor/ies/<tenant>/<session>/…`. */
 const SESSION_KEY = /^proctor\/ies\/[^/]+\/[^/]+\//;
@@ -97,17 +100,26 @@ session.openapi(
     responses: {
       201: jsonResponse('Created', CreateSessionResponse),
       200: jsonResponse('The session that already exists for this unique_identifier', CreateSessionResponse),
-      ...errorResponses(400, 401, 403, 413, 415),
+      ...errorResponses(400, 401, 403, 409, 413, 415),
     },
   }),
   async (c) => {
     const body = c.req.valid('json');
+    const metadata = body.session_metadata;
     const { created, session: row } = await createOrFindSession(c.get('db'), {
       uuid: crypto.randomUUID(),
       tenantUuid: c.get('principal').tenantUuid,
       uniqueIdentifier: body.unique_identifier,
-      metadata: { ...body.session_metadata, ies_edge: edgeMetadata(c) },
+      // Validated by the schema when present: a string, or an integer kept as its decimal text.
+      product: {
+        type: metadata.product_type === undefined ? null : String(metadata.product_type),
+        id: metadata.product_id === undefined ? null : String(metadata.product_id),
+      },
+      metadata: { ...metadata, ies_edge: edgeMetadata(c) },
     });
+    if (!row) {
+      throw new ApiError('CONFLICT', 'session_metadata.product_type and product_id name another session');
+    }
     return c.json({ session_id: row.uuid }, created ? 201 : 200);
   },
 );
@@ -116,14 +128,16 @@ session.openapi(
   createRoute({
     method: 'get',
     path: '/session',
-    summary: 'Read a session and its playback (query parameters: a GET carries no body)',
+    summary: 'Read a session and its playback',
+    description:
+      'The lookup goes in query parameters, or in a JSON body as the product design sends it (server-side clients can send a GET body; browsers cannot). A field in both must agree.',
     security: apiKey,
     middleware: [requireApiKey('session:read')] as const,
-    request: { query: SessionLookup },
+    request: { query: SessionQuery },
     responses: { 200: jsonResponse('The session', SessionResponse), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
-    const row = await sessionOf(c, lookupOf(c.req.valid('query')));
+    const row = await sessionOf(c, lookupOf(parsed(SessionRequest, await queryWithBody(c))));
     const url = row.status === 'ready' && row.playback_type ? await playbackUrl(c, row) : null;
     const playback = url && row.playback_type ? { url, type: row.playback_type } : null;
     const failure =
@@ -148,7 +162,7 @@ session.openapi(
     },
   }),
   async (c) => {
-    const query = c.req.valid('query');
+    const query = parsed(PresignedPolicyQuery, await queryWithBody(c));
     const row = await uploadSession(c, query, { cached: true });
     const config = c.get('config');
     const keyPrefix = rawPrefix(row.tenant_uuid, row.uuid, query.asset);
@@ -171,43 +185,6 @@ session.openapi(
     });
     c.header('Cache-Control', 'no-store');
     return c.json(policy, 200);
-  },
-);
-
-session.openapi(
-  createRoute({
-    method: 'post',
-    path: '/session/process',
-    summary: 'Start processing at the attempt’s end (at most one finalize at a time)',
-    security: apiKey,
-    middleware: [requireApiKey('session:process')] as const,
-    request: { body: jsonBody(ProcessBody) },
-    responses: {
-      202: { description: 'A finalize job was enqueued' },
-      200: { description: 'Nothing to do: a finalize is already queued or running, or the session is ready' },
-      ...errorResponses(400, 401, 403, 404, 413, 415, 503),
-    },
-  }),
-  async (c) => {
-    const { session_id, reprocess } = c.req.valid('json');
-    const row = await sessionOf(c, { session_id });
-    const db = c.get('db');
-    if (!(await claimFinalize(db, row.tenant_uuid, row.uuid, reprocess))) return c.body(null, 200);
-    try {
-      await enqueueJob(c.get('config'), {
-        version: 1,
-        type: 'finalize',
-        tenant_uuid: row.tenant_uuid,
-        session_uuid: row.uuid,
-        requested_at: new Date().toISOString(),
-        session_started_at: isoFromDatetime(row.created_at) ?? undefined,
-        reprocess,
-      });
-    } catch (error) {
-      await releaseFinalize(db, row.tenant_uuid, row.uuid, row.status);
-      throw error;
-    }
-    return c.body(null, 202);
   },
 );
 
