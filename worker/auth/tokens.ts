@@ -1,13 +1,13 @@
 /**
  * Stateless, HMAC-SHA256-signed tokens for browsers: a candidate token lets one candidate's browser act on
- * one session (upload policy, clock sync, chunk notices); a playback token lets a player read one
- * session's processed recording. Neither carries anything a tenant key could be derived from.
- * Format: `<kind>.<base64url(JSON claims)>.<base64url(HMAC)>`. Pure given `now`.
+ * one session (upload policy, clock sync, chunk notices, the recorder's integrity events); a playback
+ * token lets a player read one session's processed recording. Neither carries anything a tenant key could
+ * be derived from. Format: `<kind>.<base64url(JSON claims)>.<base64url(HMAC)>`. Pure given `now`.
  */
 import { z } from 'zod';
 import { base64url, fromBase64url } from './secrets.ts';
 
-export const CANDIDATE_SCOPES = ['upload', 'clock', 'chunks'] as const;
+export const CANDIDATE_SCOPES = ['upload', 'clock', 'chunks', 'events'] as const;
 export type CandidateScope = (typeof CANDIDATE_SCOPES)[number];
 
 const Claims = z.strictObject({
