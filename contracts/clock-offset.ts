@@ -36,3 +36,20 @@ export function bestOffset(samples: readonly ClockSample[], window = 8): ClockSa
 export function isClockJump(previous: ClockSample, next: ClockSample, toleranceMs = 1000): boolean {
   return Math.abs(next.offsetMs - previous.offsetMs) > (previous.rttMs + next.rttMs) / 2 + toleranceMs;
 }
+
+/** How far `Date.now()` may drift from the monotonic clock between two exchanges before it counts as changed. */
+export const WALL_CLOCK_TOLERANCE_MS = 1000;
+
+/**
+ * A change of the browser's wall clock between two exchanges, from the skew `wall_ms − t0` each carried:
+ * the monotonic t0 does not move when the candidate sets the system clock, `Date.now()` does. The change
+ * in ms, signed (positive when the clock was set forward), or null within the tolerance.
+ */
+export function wallClockChange(
+  previousSkewMs: number,
+  skewMs: number,
+  toleranceMs = WALL_CLOCK_TOLERANCE_MS,
+): number | null {
+  const change = skewMs - previousSkewMs;
+  return Math.abs(change) > toleranceMs ? change : null;
+}

@@ -28,6 +28,7 @@ import {
 } from '../../contracts/storage.ts';
 import { requireApiKey, requireApiKeyOrCandidate, requireCandidate } from '../auth/middleware.ts';
 import { CANDIDATE_SCOPES, signToken } from '../auth/tokens.ts';
+import { sessionClock } from '../clock/session-clock.ts';
 import { isoFromDatetime } from '../db/client.ts';
 import { createOrFindSession, markRecording } from '../db/sessions.ts';
 import { s3UploadUrl } from '../env.ts';
@@ -274,6 +275,8 @@ session.openapi(
       ext: chunk.ext,
     });
     await markRecording(c.get('db'), row.tenant_uuid, row.uuid);
+    const ref = { tenantUuid: row.tenant_uuid, sessionUuid: row.uuid };
+    c.executionCtx.waitUntil(sessionClock(c.env, row.uuid).chunkLanded(ref, chunk));
     return c.body(null, 202);
   },
 );
