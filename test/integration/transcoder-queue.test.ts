@@ -268,6 +268,31 @@ describe('the transcoder service', () => {
     expect(await response.json()).toEqual({ status: 'polling', in_flight: 0 });
   });
 
+  it('counts its jobs, their time and its lag behind the recording in /metrics', async () => {
+    const session = 'a7a7a7a7-a7a7-4a7a-8a7a-a7a7a7a7a7a7';
+    await uploadSession(session);
+    const transcoder = await startTranscoder();
+    const metricsUrl = transcoder.healthUrl.replace('/healthz', '/metrics');
+    const before = await fetch(metricsUrl);
+    expect(before.headers.get('content-type')).toContain('text/plain');
+    const sample = (text: string, name: string) =>
+      Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const done = 'ies_transcoder_jobs_total{type="chunk",outcome="done"}';
+    expect(sample(await before.text(), done)).toBe(0);
+
+    await send(JSON.stringify(chunkJob(session, 0)));
+    await transcoder.waitForLog((line) => line.msg === 'job done' && line.sessionId === session);
+    const after = await (await fetch(metricsUrl)).text();
+    expect(sample(after, done)).toBe(1);
+    expect(sample(after, 'ies_transcoder_job_duration_seconds_count{type="chunk"}')).toBe(1);
+    expect(sample(after, 'ies_transcoder_chunk_realtime_factor_count')).toBe(1);
+    expect(sample(after, 'ies_transcoder_chunk_realtime_factor_sum')).toBeGreaterThan(0);
+    // The chunks are named in 2025: the lag is the months since, in seconds.
+    expect(sample(after, 'ies_transcoder_queue_lag_seconds_sum')).toBeGreaterThan(86_400);
+    expect(sample(after, 'ies_transcoder_media_slots_busy')).toBe(0);
+    expect(after).toContain('ies_transcoder_process_resident_memory_bytes');
+  });
+
   it('delivers a job again after the transcoder is killed mid-run, and ends with a clean run’s package', async () => {
     const clean = 'a1a1a1a1-a1a1-4a1a-8a1a-a1a1a1a1a1a1';
     const killed = 'b2b2b2b2-b2b2-4b2b-8b2b-b2b2b2b2b2b2';

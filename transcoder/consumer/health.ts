@@ -1,10 +1,11 @@
 /**
- * The orchestrator's health endpoint: `GET /healthz` is 200 while the consumer polls and 503 otherwise
+ * The orchestrator's endpoints: `GET /healthz` is 200 while the consumer polls and 503 otherwise
  * (starting, draining, stopped), so a draining container is taken out of rotation and not restarted
- * for being slow to exit.
+ * for being slow to exit; `GET /metrics` is the Prometheus scrape (`metrics.ts`).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { metricsText } from '../metrics.ts';
 import type { JobConsumer } from './pool.ts';
 
 export interface HealthServer {
@@ -20,6 +21,13 @@ export function startHealthServer(
   status: JobConsumer['status'],
 ): Promise<HealthServer> {
   const server = createServer((request, response) => {
+    if (request.method === 'GET' && request.url === '/metrics') {
+      metricsText().then(
+        ({ contentType, body }) => response.writeHead(200, { 'Content-Type': contentType }).end(body),
+        () => response.writeHead(500).end(),
+      );
+      return;
+    }
     if (request.method !== 'GET' || request.url !== '/healthz') {
       response.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":"not found"}');
       return;

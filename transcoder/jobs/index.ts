@@ -1,8 +1,9 @@
 /** Runs a job of any type with its handler, with a log line when it starts and when it ends. */
 import type { Job } from '../../contracts/jobs.ts';
+import { jobDuration, jobsTotal, queueLag, realtimeFactor } from '../metrics.ts';
 import { runChunkJob } from './chunk.ts';
-import { describeError, type JobContext } from './context.ts';
-import { runDeleteJob } from './delete.ts';
+import { describeError, type JobContext, PermanentJobError } from './context.ts';
+import { guardDeletedSession, runDeleteJob } from './delete.ts';
 import { runFinalizeJob } from './finalize.ts';
 
 /** What a runner (the queue consumer or the CLI) provides; the rest of the context is per job. */
@@ -19,9 +20,9 @@ export interface JobRun {
 function dispatch(ctx: JobContext, job: Job): Promise<void> {
   switch (job.type) {
     case 'chunk':
-      return runChunkJob(ctx, job);
+      return guardDeletedSession(ctx, job, () => runChunkJob(ctx, job));
     case 'finalize':
-      return runFinalizeJob(ctx, job);
+      return guardDeletedSession(ctx, job, () => runFinalizeJob(ctx, job));
     case 'delete':
       return runDeleteJob(ctx, job);
   }
@@ -37,14 +38,25 @@ export async function runJob(services: JobServices, job: Job, run: JobRun): Prom
     ...run.logFields,
   });
   const started = Date.now();
+  if (job.type === 'chunk') queueLag.observe((started - job.start_ms - job.duration_ms) / 1000);
   log.info('job started');
+  const ended = (outcome: 'done' | 'failed' | 'permanent' | 'aborted') => {
+    const seconds = (Date.now() - started) / 1000;
+    jobsTotal.inc({ type: job.type, outcome });
+    jobDuration.observe({ type: job.type }, seconds);
+    if (outcome === 'done' && job.type === 'chunk' && seconds > 0) {
+      realtimeFactor.observe(job.duration_ms / 1000 / seconds);
+    }
+  };
   try {
     await dispatch(
       { ...services, log, signal: run.signal, lastAttempt: run.lastAttempt, now: Date.now },
       job,
     );
+    ended('done');
     log.info('job done', { elapsedMs: Date.now() - started });
   } catch (error) {
+    ended(run.signal.aborted ? 'aborted' : error instanceof PermanentJobError ? 'permanent' : 'failed');
     log.error('job failed', {
       elapsedMs: Date.now() - started,
       error: describeError(error),

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import ffmpeg from 'fluent-ffmpeg';
 import pLimit from 'p-limit';
+import { mediaFailures, mediaSlotsBusy } from '../metrics.ts';
 import { type FfmpegJob, toArgv } from './args.ts';
 
 /**
@@ -27,11 +28,24 @@ export function setMediaSlots(count: number): void {
  * turn comes, which could be after another job's whole encode; once started, it settles only when its
  * process has ended, so the caller never cleans up under a live ffmpeg.
  */
-function inMediaSlot<T>(signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+function inMediaSlot<T>(
+  tool: 'ffmpeg' | 'ffprobe',
+  signal: AbortSignal | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
   let started = false;
-  const queued = mediaSlots(() => {
+  const queued = mediaSlots(async () => {
     started = true;
-    return signal?.aborted ? Promise.reject(signal.reason) : run();
+    if (signal?.aborted) throw signal.reason;
+    mediaSlotsBusy.inc();
+    try {
+      return await run();
+    } catch (error) {
+      mediaFailures.inc({ tool, reason: failureReason(error, signal) });
+      throw error;
+    } finally {
+      mediaSlotsBusy.dec();
+    }
   });
   if (!signal) return queued;
   return new Promise<T>((resolve, reject) => {
@@ -41,6 +55,14 @@ function inMediaSlot<T>(signal: AbortSignal | undefined, run: () => Promise<T>):
     signal.addEventListener('abort', onAbort, { once: true });
     queued.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** Why a run failed, for the failure counter: stopped from outside, out of time, never started, or its input. */
+function failureReason(error: unknown, signal: AbortSignal | undefined) {
+  if (signal?.aborted) return 'aborted';
+  if (!(error instanceof FfmpegError)) return 'other';
+  if (!error.started) return 'spawn';
+  return error.timedOut ? 'timeout' : 'input';
 }
 
 /** What a run reports to a logger: one entry when it starts and one when it ends. */
@@ -159,7 +181,7 @@ function combinedSignal(o: RunOptions): { signal?: AbortSignal; timedOut: () => 
  * (exit code, stderr tail, arguments) otherwise, or with the signal's reason when aborted.
  */
 export function runFfmpeg(job: FfmpegJob, o: RunOptions = {}): Promise<void> {
-  return inMediaSlot(o.signal, () => runFfmpegNow(job, o));
+  return inMediaSlot('ffmpeg', o.signal, () => runFfmpegNow(job, o));
 }
 
 function runFfmpegNow(job: FfmpegJob, o: RunOptions): Promise<void> {
@@ -269,7 +291,7 @@ const PROBE_MAX_BUFFER = 64 * 1024 * 1024;
  * Rejects with an `FfmpegError` (`timedOut`) on timeout, with the signal's reason when aborted.
  */
 export function runFfprobe(args: string[], o: Omit<RunOptions, 'onProgress'> = {}): Promise<ProbeRun> {
-  return inMediaSlot(o.signal, () => runFfprobeNow(args, o));
+  return inMediaSlot('ffprobe', o.signal, () => runFfprobeNow(args, o));
 }
 
 function runFfprobeNow(args: string[], o: Omit<RunOptions, 'onProgress'>): Promise<ProbeRun> {
