@@ -9,6 +9,7 @@ import { asDatabaseOutage, databaseClient } from './db/client.ts';
 import { configFrom } from './env.ts';
 import { renderDocsPage } from './http/docs-page.ts';
 import { ApiError, errorResponse } from './http/errors.ts';
+import { requestLog } from './http/request-log.ts';
 import { type AppEnv, errorResponses } from './http/router.ts';
 import admin from './routes/admin.ts';
 import clock from './routes/clock.ts';
@@ -30,6 +31,7 @@ app.use('*', async (c, next) => {
   c.header('X-Request-Id', id);
   await next();
 });
+app.use('*', requestLog);
 app.use(
   `${API_PREFIX}/*`,
   bodyLimit({

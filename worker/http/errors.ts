@@ -67,6 +67,16 @@ export function describeZodError(error: ZodError): string {
     .join('; ');
 }
 
+/** An error and what caused it, as far down as the chain goes: `message ← cause ← cause`. */
+function describeCause(error: unknown): string {
+  const parts: string[] = [];
+  for (let at = error; at !== undefined && parts.length < 5; at = (at as { cause?: unknown }).cause) {
+    parts.push(at instanceof Error ? `${at.name}: ${at.message}` : String(at));
+    if (!(at instanceof Error)) break;
+  }
+  return parts.join(' ← ');
+}
+
 /** The error envelope response. Unexpected errors are logged with the request id and answered without detail. */
 export function errorResponse(c: Context, error: unknown): Response {
   const requestId: string = c.get('requestId') ?? 'unknown';
@@ -84,7 +94,8 @@ export function errorResponse(c: Context, error: unknown): Response {
         requestId,
         // The route pattern, not the path: playback paths carry a token that grants access.
         route: c.req.routePath,
-        error: String(apiError.cause ?? apiError.message),
+        status: apiError.status,
+        error: describeCause(apiError.cause ?? apiError),
       }),
     );
   }
