@@ -21,12 +21,13 @@ import {
 } from '../../contracts/clock-offset.ts';
 import type { Asset } from '../../contracts/storage.ts';
 import { databaseClient } from '../db/client.ts';
-import { insertEvents, type NewEvent } from '../db/events.ts';
+import type { NewEvent } from '../db/events.ts';
 import { sessionGate } from '../db/sessions.ts';
 import { type Bindings, configFrom } from '../env.ts';
 import { describeZodError } from '../http/errors.ts';
 import { answerExchange, type ClockExchange, RECEIPT_MISMATCH, receiptMatches } from './exchange.ts';
 import { chunkLength, gapDeadline, type NoticedChunk } from './gaps.ts';
+import { EventOutbox, OUTBOX_RETRY_MS } from './outbox.ts';
 import { offsetSeries, rttStats } from './stats.ts';
 
 /** A session's samples are bounded: one exchange every few seconds for 3 hours stays well under this. */
@@ -35,9 +36,6 @@ const MAX_SAMPLES = 10_000;
 const MAX_JUMPS = 1_000;
 /** An open WebSocket rechecks its tenant this often, as the Worker's gate cache does for HTTP calls. */
 const GATE_RECHECK_MS = 30_000;
-/** Events the database did not take are retried from the object's outbox after this long. */
-const OUTBOX_RETRY_MS = 10_000;
-const OUTBOX_BATCH = 100;
 
 export interface SessionRef {
   tenantUuid: string;
@@ -64,6 +62,7 @@ export class SessionClock extends DurableObject<Bindings> {
   private readonly sql = this.ctx.storage.sql;
   /** When this instance last found the session's tenant active (in memory: a woken object checks again). */
   private gateCheckedAt = 0;
+  private readonly outbox = new EventOutbox(this.sql);
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -72,8 +71,7 @@ export class SessionClock extends DurableObject<Bindings> {
       CREATE TABLE IF NOT EXISTS jumps (at_ms REAL NOT NULL, from_offset_ms REAL NOT NULL, to_offset_ms REAL NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS chunks (asset TEXT PRIMARY KEY, seq INTEGER NOT NULL, start_ms REAL NOT NULL,
-        duration_ms REAL NOT NULL, deadline_ms REAL);
-      CREATE TABLE IF NOT EXISTS outbox (idempotency_key TEXT PRIMARY KEY, event TEXT NOT NULL);`);
+        duration_ms REAL NOT NULL, deadline_ms REAL);`);
   }
 
   /**
@@ -275,47 +273,26 @@ export class SessionClock extends DurableObject<Bindings> {
     return databaseClient(configFrom(this.env).DATABASE_URL);
   }
 
-  /** Whether the session's tenant is still active, from a check at most 30 s old. */
+  /**
+   * Whether the session's tenant is still active, from a check at most 30 s old. While the database cannot
+   * answer, exchanges go on: the recording's timing must not wait on it.
+   */
   private async gateOpen(session: SessionRef): Promise<boolean> {
     if (Date.now() - this.gateCheckedAt < GATE_RECHECK_MS) return true;
-    const gate = await sessionGate(this.db(), session.tenantUuid, session.sessionUuid);
+    const gate = await sessionGate(this.db(), session.tenantUuid, session.sessionUuid).catch(() => undefined);
+    if (gate === undefined) return true;
     if (gate?.tenant_status !== 'active') return false;
     this.gateCheckedAt = Date.now();
     return true;
   }
 
-  /** Keeps an event in the object's storage until the database has it, so none is lost to an outage. */
   private queueEvent(session: SessionRef, event: ClockEvent): void {
-    const row: NewEvent = { ...session, source: 'clock', ...event };
-    this.sql.exec('INSERT OR IGNORE INTO outbox VALUES (?, ?)', event.idempotencyKey, JSON.stringify(row));
+    this.outbox.add({ ...session, source: 'clock', ...event });
   }
 
-  /** Sends the outbox to the database; on failure it stays there and the alarm tries again. */
+  /** Sends the outbox to the database; what it did not take the alarm sends again. */
   private async flush(): Promise<void> {
-    const rows = this.sql
-      .exec<{ idempotency_key: string; event: string }>(`SELECT * FROM outbox LIMIT ${OUTBOX_BATCH}`)
-      .toArray();
-    if (rows.length === 0) return;
-    try {
-      await insertEvents(
-        this.db(),
-        rows.map((row) => JSON.parse(row.event) as NewEvent),
-      );
-    } catch (error) {
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'clock events not stored yet',
-          sessionId: this.session()?.sessionUuid,
-          error: String(error),
-        }),
-      );
-      await this.scheduleAlarm(Date.now() + OUTBOX_RETRY_MS);
-      return;
-    }
-    for (const row of rows)
-      this.sql.exec('DELETE FROM outbox WHERE idempotency_key = ?', row.idempotency_key);
-    if (rows.length === OUTBOX_BATCH) await this.flush();
+    if (!(await this.outbox.flush(this.db()))) await this.scheduleAlarm(Date.now() + OUTBOX_RETRY_MS);
   }
 
   /** Sets the object's one alarm to `at` unless it is already due sooner. */
