@@ -4,6 +4,7 @@
  * Objects are strict: an unknown field is a client mistake worth a 400, not something to drop silently.
  */
 import { z } from '@hono/zod-openapi';
+import { DELETION_REASONS, DELETION_SCOPES, TenantRetention } from './deletion.ts';
 import { FAILURE_CODES } from './jobs.ts';
 import {
   ASSET_CONTENT_TYPES,
@@ -161,7 +162,7 @@ export const SessionRequest = SessionQuery.refine(productPairWhole, BOTH_PRODUCT
   { message: ONE_LOOKUP },
 );
 
-export const SESSION_STATUSES = ['created', 'recording', 'processing', 'ready', 'failed'] as const;
+export const SESSION_STATUSES = ['created', 'recording', 'processing', 'ready', 'failed', 'deleted'] as const;
 export const PlaybackType = z.enum(['fullvideo', 'hls_masterplaylist']);
 
 export const SessionResponse = z
@@ -177,8 +178,45 @@ export const SessionResponse = z
       })
       .nullable()
       .openapi({ description: 'Why processing failed, while the status is failed' }),
+    deletion: z
+      .object({
+        requested_at: z.iso.datetime(),
+        completed_at: z.iso.datetime().nullable(),
+        objects_removed: z.int().nullable(),
+        bytes_removed: z.int().nullable(),
+      })
+      .nullable()
+      .optional()
+      .openapi({ description: 'Set once the session is deleted: its objects are removed by completed_at' }),
   })
   .openapi('Session');
+
+export const DeletionRequested = z
+  .object({ session_id: SessionId, deletion_id: z.uuid(), status: z.literal('deleted') })
+  .openapi('DeletionRequested');
+
+export const DeletionReportResponse = z
+  .object({
+    session_id: SessionId,
+    status: z.enum(SESSION_STATUSES),
+    deletions: z.array(
+      z.object({
+        deletion_id: z.uuid(),
+        scope: z.enum(DELETION_SCOPES).openapi({
+          description: '`session`: every object; `raw`: raw chunks; `reports`: reports',
+        }),
+        reason: z.enum(DELETION_REASONS),
+        requested_by: z
+          .object({ kind: z.enum(['api_key', 'admin', 'retention']), api_key_id: z.uuid().nullable() })
+          .openapi({ description: 'The API key that asked, an operator (tenant erasure) or retention' }),
+        requested_at: z.iso.datetime(),
+        completed_at: z.iso.datetime().nullable(),
+        objects_removed: z.int().nullable(),
+        bytes_removed: z.int().nullable(),
+      }),
+    ),
+  })
+  .openapi('DeletionReport');
 
 export const PresignedPolicyQuery = z
   .strictObject({
@@ -242,9 +280,15 @@ export const API_KEY_SCOPES = [
   'session:upload',
   'session:process',
   'events:write',
+  'session:delete',
 ] as const;
 export const ApiKeyScope = z.enum(API_KEY_SCOPES);
 export type ApiKeyScope = z.infer<typeof ApiKeyScope>;
+/**
+ * A key issued without `scopes` gets these: every scope but `session:delete`, which erases recordings and
+ * is given only when asked for. Keys keep the scopes they were issued with, so none gains it either.
+ */
+export const DEFAULT_API_KEY_SCOPES = API_KEY_SCOPES.filter((scope) => scope !== 'session:delete');
 
 export const TENANT_STATUSES = ['active', 'inactive', 'suspended'] as const;
 
@@ -255,13 +299,25 @@ const Slug = z
   .regex(/^[a-z0-9][a-z0-9-]*[a-z0-9]$/, 'lowercase letters, digits and inner hyphens')
   .openapi({ example: 'hackerrank' });
 
+/** A tenant's config: its own JSON, where `retention` (deletion.ts `TenantRetention`) must be valid. */
+const TenantConfig = JsonObject.superRefine((config, ctx) => {
+  if (config.retention === undefined) return;
+  const result = TenantRetention.safeParse(config.retention);
+  for (const issue of result.error?.issues ?? []) {
+    ctx.addIssue({ code: 'custom', path: ['retention', ...issue.path], message: issue.message });
+  }
+}).openapi({
+  description:
+    'The tenant’s settings. `retention` (days since a session was created): `raw_days` (30), `processed_days` (365, the whole session), `reports_days` (365), `archive_after_days` (90, or null: objects over 128 KiB to S3 Glacier Instant Retrieval)',
+});
+
 export const IssueApiKeyBody = z
   .strictObject({
     label: z.string().min(1).max(255).optional(),
     scopes: z
       .array(ApiKeyScope)
       .min(1)
-      .default([...API_KEY_SCOPES]),
+      .default([...DEFAULT_API_KEY_SCOPES]),
     expires_at: z.iso
       .datetime()
       .optional()
@@ -273,7 +329,7 @@ export const CreateTenantBody = z
   .strictObject({
     slug: Slug,
     name: z.string().min(1).max(255),
-    config: JsonObject.default({}),
+    config: TenantConfig.default({}),
     api_key: IssueApiKeyBody.optional().openapi({ description: 'Options of the first API key' }),
   })
   .openapi('CreateTenant');
@@ -282,7 +338,7 @@ export const UpdateTenantBody = z
   .strictObject({
     name: z.string().min(1).max(255).optional(),
     status: z.enum(TENANT_STATUSES).optional(),
-    config: JsonObject.optional(),
+    config: TenantConfig.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, 'nothing to update')
   .openapi('UpdateTenant');

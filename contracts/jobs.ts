@@ -4,6 +4,7 @@
  * `version` lets a consumer refuse a message shape it does not know rather than misread it.
  */
 import { z } from 'zod';
+import { DELETION_SCOPES } from './deletion.ts';
 import { Asset, CHUNK_EXTENSIONS } from './storage.ts';
 
 /** Ids compare in lower case, as the Worker stores them and builds object keys with them. */
@@ -61,10 +62,16 @@ export const FinalizeJob = z.strictObject({
 });
 export type FinalizeJob = z.infer<typeof FinalizeJob>;
 
-/** Remove every object of a session (retention or a tenant's request). */
+/**
+ * Remove a session's objects in `scope` (deletion.ts): all of them on a tenant's request or at processed
+ * retention, or its raw chunks or reports at their retention. `deletion_id` is the `deletion_audit` row the
+ * outcome is reported for.
+ */
 export const DeleteJob = z.strictObject({
   ...JobBase,
   type: z.literal('delete'),
+  scope: z.enum(DELETION_SCOPES),
+  deletion_id: Uuid,
 });
 export type DeleteJob = z.infer<typeof DeleteJob>;
 
@@ -133,3 +140,15 @@ export const SessionStatusReport = z.strictObject({
   failure_code: z.enum(FAILURE_CODES).optional(),
 });
 export type SessionStatusReport = z.infer<typeof SessionStatusReport>;
+
+/** The transcoder's report on a delete job: what it removed, counted over every run of the job. */
+export const DeletionReport = z.strictObject({
+  version: z.literal(1),
+  tenant_uuid: Uuid,
+  session_uuid: Uuid,
+  deletion_id: Uuid,
+  scope: z.enum(DELETION_SCOPES),
+  objects_removed: z.int().min(0),
+  bytes_removed: z.int().min(0),
+});
+export type DeletionReport = z.infer<typeof DeletionReport>;

@@ -4,12 +4,14 @@
  * MySQL; downstream services learn of frames and finished sessions from the events queue (`ServiceEvent`).
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { ServiceEvent, SessionStatusReport } from '../contracts/jobs.ts';
+import { DeletionReport, ServiceEvent, SessionStatusReport } from '../contracts/jobs.ts';
 
 /** Sends status reports and events. */
 export interface Reporter {
   /** Records a finalize outcome with the Worker; retried on 5xx and network errors. */
   status(report: SessionStatusReport, signal?: AbortSignal): Promise<void>;
+  /** Records what a delete job removed with the Worker; retried as `status` is. */
+  deletion(report: DeletionReport, signal?: AbortSignal): Promise<void>;
   /** Publishes an event on the events queue. */
   event(event: ServiceEvent): Promise<void>;
 }
@@ -41,6 +43,8 @@ export interface ReporterOptions {
 
 /** The Worker's internal route for status reports. */
 export const SESSION_STATUS_PATH = '/ies/api/v2/internal/session-status';
+/** The Worker's internal route for deletion reports. */
+export const DELETION_REPORT_PATH = '/ies/api/v2/internal/deletion-report';
 
 const DEFAULT_RETRY_DELAYS_MS = [500, 1000, 2000];
 
@@ -61,35 +65,37 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export function createReporter(o: ReporterOptions): Reporter {
   const send = o.fetch ?? fetch;
   const delays = o.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-  return {
-    async status(report, signal) {
-      const body = JSON.stringify(SessionStatusReport.parse(report));
-      let lastError: unknown;
-      for (let attempt = 0; attempt <= delays.length; attempt++) {
-        if (attempt > 0) await sleep(delays[attempt - 1] ?? 0, signal);
-        try {
-          const response = await send(`${o.apiBase}${SESSION_STATUS_PATH}`, {
-            method: 'POST',
-            headers: { Authorization: `Bearer ${o.internalToken}`, 'Content-Type': 'application/json' },
-            body,
-            signal,
-          });
-          if (response.ok) {
-            await response.body?.cancel();
-            return;
-          }
-          const text = await response.text();
-          if (response.status < 500) throw new StatusReportRejectedError(response.status, text);
-          lastError = new Error(
-            `the Worker answered the status report with ${response.status}: ${text.slice(0, 300)}`,
-          );
-        } catch (error) {
-          if (error instanceof StatusReportRejectedError || signal?.aborted) throw error;
-          lastError = error;
+  /** POSTs a report to the Worker, retrying 5xx answers and network errors. */
+  const post = async (path: string, body: string, signal?: AbortSignal) => {
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= delays.length; attempt++) {
+      if (attempt > 0) await sleep(delays[attempt - 1] ?? 0, signal);
+      try {
+        const response = await send(`${o.apiBase}${path}`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${o.internalToken}`, 'Content-Type': 'application/json' },
+          body,
+          signal,
+        });
+        if (response.ok) {
+          await response.body?.cancel();
+          return;
         }
+        const text = await response.text();
+        if (response.status < 500) throw new StatusReportRejectedError(response.status, text);
+        lastError = new Error(`the Worker answered ${path} with ${response.status}: ${text.slice(0, 300)}`);
+      } catch (error) {
+        if (error instanceof StatusReportRejectedError || signal?.aborted) throw error;
+        lastError = error;
       }
-      throw lastError;
-    },
+    }
+    throw lastError;
+  };
+  return {
+    status: (report, signal) =>
+      post(SESSION_STATUS_PATH, JSON.stringify(SessionStatusReport.parse(report)), signal),
+    deletion: (report, signal) =>
+      post(DELETION_REPORT_PATH, JSON.stringify(DeletionReport.parse(report)), signal),
     async event(event) {
       await o.sqs.send(
         new SendMessageCommand({

@@ -59,8 +59,8 @@ export interface Storage {
   upload(key: string, file: string, signal?: AbortSignal): Promise<void>;
   /** Downloads an object to a local file, which exists only once complete. */
   download(key: string, file: string, signal?: AbortSignal): Promise<void>;
-  /** Deletes every object under a prefix; returns how many there were. */
-  deletePrefix(prefix: string, signal?: AbortSignal): Promise<number>;
+  /** Deletes these objects, in batches of S3's 1000 keys per request; a key with no object is no error. */
+  deleteKeys(keys: readonly string[], signal?: AbortSignal): Promise<void>;
 }
 
 /** An S3 client for the configured region and credentials; a local endpoint implies path-style URLs. */
@@ -245,8 +245,7 @@ export function createStorage(client: S3Client, bucket: string): Storage {
         await rm(partial, { force: true });
       }
     },
-    async deletePrefix(prefix, signal) {
-      const keys = (await this.list(prefix, signal)).map((object) => object.key);
+    async deleteKeys(keys, signal) {
       for (let i = 0; i < keys.length; i += DELETE_BATCH) {
         const batch = keys.slice(i, i + DELETE_BATCH);
         const result = await client.send(
@@ -258,10 +257,11 @@ export function createStorage(client: S3Client, bucket: string): Storage {
         );
         const failed = result.Errors ?? [];
         if (failed.length > 0) {
-          throw new Error(`could not delete ${failed.length} objects under ${prefix}: ${failed[0]?.Message}`);
+          throw new Error(
+            `could not delete ${failed.length} objects, first ${failed[0]?.Key}: ${failed[0]?.Message}`,
+          );
         }
       }
-      return keys.length;
     },
   };
 }

@@ -167,14 +167,15 @@ export async function releaseFinalize(
 
 /**
  * Applies the transcoder's report; false when the tenant has no such session. A failure never replaces a
- * ready recording: it can only be a late report of an attempt that a later one superseded.
+ * ready recording: it can only be a late report of an attempt that a later one superseded. A deleted
+ * session stays deleted: the report is of a finalize that ran while it was being erased.
  */
 export async function applyStatusReport(db: Client, report: SessionStatusReport): Promise<boolean> {
   const result = await db.execute(
     `UPDATE sessions SET status = ?, playback_type = ?, playback_key = ?, duration_ms = ?, failure_code = ?,
             failure_reason = ?,
             finalize_requested_at = NULL, processed_at = UTC_TIMESTAMP()
-      WHERE tenant_uuid = ? AND uuid = ? AND NOT (status = 'ready' AND ? = 'failed')`,
+      WHERE tenant_uuid = ? AND uuid = ? AND status <> 'deleted' AND NOT (status = 'ready' AND ? = 'failed')`,
     [
       report.status,
       report.playback?.type ?? null,

@@ -66,6 +66,22 @@ export async function findTenant(db: Executor, uuid: string): Promise<TenantRow 
   return result.rows[0] ?? null;
 }
 
+/** Every tenant's id and config, for the scheduled retention run. */
+export async function listTenants(db: Executor): Promise<Array<Pick<TenantRow, 'uuid' | 'config'>>> {
+  const result = await db.execute<Pick<TenantRow, 'uuid' | 'config'>>(
+    'SELECT uuid, config FROM tenants ORDER BY uuid',
+  );
+  return result.rows;
+}
+
+/** Revokes every key of the tenant that is not revoked yet. */
+export async function revokeTenantKeys(db: Executor, tenantUuid: string): Promise<void> {
+  await db.execute(
+    'UPDATE api_keys SET revoked_at = UTC_TIMESTAMP() WHERE tenant_uuid = ? AND revoked_at IS NULL',
+    [tenantUuid],
+  );
+}
+
 export async function updateTenant(
   db: Executor,
   uuid: string,

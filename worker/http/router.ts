@@ -45,13 +45,16 @@ export function createRouter(): OpenAPIHono<AppEnv> {
 }
 
 /** Shared OpenAPI response entries, so every route documents the same envelope. */
-export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503>) {
+export function errorResponses(
+  ...statuses: Array<400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 503>
+) {
   const descriptions: Record<number, string> = {
     400: 'Malformed request',
     401: 'Missing or invalid credentials',
     403: 'Credentials lack the right to do this',
     404: 'No such resource for this tenant',
     409: 'Conflicts with the current state',
+    410: 'The session was erased (GET /session and GET /session/deletion-report still answer)',
     413: 'Body over 64 KiB',
     415: 'Body is not JSON',
     429: 'Too many requests; retry after Retry-After seconds',

@@ -1,4 +1,7 @@
-/** Onboarding: operators register tenants and issue, list and revoke their API keys (admin token). */
+/**
+ * Onboarding: operators register tenants and issue, list and revoke their API keys (admin token); and
+ * offboarding: erasing a tenant's recordings.
+ */
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   ApiKeyList,
@@ -12,6 +15,7 @@ import {
 import { requireSecret } from '../auth/middleware.ts';
 import { generateApiKey, sha256Hex } from '../auth/secrets.ts';
 import { isDuplicateKey } from '../db/client.ts';
+import { pendingDeletions, requestTenantDeletion } from '../db/deletions.ts';
 import {
   apiKeyInfo,
   findApiKey,
@@ -20,9 +24,11 @@ import {
   insertTenant,
   listApiKeys,
   revokeApiKey,
+  revokeTenantKeys,
   type TenantRow,
   updateTenant,
 } from '../db/tenants.ts';
+import { dispatchDeletions, RETENTION_BATCH } from '../erasure.ts';
 import { ApiError } from '../http/errors.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 
@@ -200,6 +206,33 @@ admin.openapi(
     if (!(await revokeApiKey(c.get('db'), tenant_uuid, api_key_id)))
       throw new ApiError('NOT_FOUND', 'No such API key');
     return c.body(null, 204);
+  },
+);
+
+admin.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/tenants/{tenant_uuid}',
+    summary: 'Erase a tenant: revoke its keys, make it inactive, delete every session it has',
+    description:
+      'Each session becomes a tombstone with a deletion report (reason `tenant_erasure`); the first batch of delete jobs is enqueued now, the rest by the scheduled run. The tenant row stays, so the reports and tombstones keep their owner.',
+    security,
+    request: { params: TenantParams },
+    responses: {
+      202: jsonResponse('Erasing', z.object({ tenant_uuid: z.uuid(), sessions_deleted: z.int() })),
+      ...errorResponses(400, 401, 404, 503),
+    },
+  }),
+  async (c) => {
+    const { tenant_uuid } = c.req.valid('param');
+    const db = c.get('db');
+    if (!(await findTenant(db, tenant_uuid))) throw new ApiError('NOT_FOUND', 'No such tenant');
+    await revokeTenantKeys(db, tenant_uuid);
+    await updateTenant(db, tenant_uuid, { status: 'inactive' });
+    const sessions = await requestTenantDeletion(db, tenant_uuid);
+    const pending = await pendingDeletions(db, RETENTION_BATCH, { tenantUuid: tenant_uuid });
+    await dispatchDeletions(db, c.get('config'), pending);
+    return c.json({ tenant_uuid, sessions_deleted: sessions }, 202);
   },
 );
 

@@ -1,7 +1,11 @@
-/** The transcoder's channel back: it reports finalize outcomes here, since the Worker owns the sessions table. */
+/**
+ * The transcoder's channel back: it reports finalize and delete outcomes here, since the Worker owns the
+ * sessions and deletion_audit tables.
+ */
 import { createRoute } from '@hono/zod-openapi';
-import { SessionStatusReport } from '../../contracts/jobs.ts';
+import { DeletionReport, SessionStatusReport } from '../../contracts/jobs.ts';
 import { requireSecret } from '../auth/middleware.ts';
+import { applyDeletionReport } from '../db/deletions.ts';
 import { applyStatusReport } from '../db/sessions.ts';
 import { ApiError } from '../http/errors.ts';
 import { createRouter, errorResponses, jsonBody } from '../http/router.ts';
@@ -31,6 +35,23 @@ internal.openapi(
       throw new ApiError('BAD_REQUEST', 'playback.key must be under the session’s <asset>/processed/ folder');
     }
     if (!(await applyStatusReport(c.get('db'), report))) throw new ApiError('NOT_FOUND', 'No such session');
+    return c.body(null, 204);
+  },
+);
+
+internal.openapi(
+  createRoute({
+    method: 'post',
+    path: '/deletion-report',
+    summary: 'The transcoder reports what a delete job removed',
+    security: [{ InternalToken: [] }],
+    request: { body: jsonBody(DeletionReport) },
+    responses: { 204: { description: 'Recorded' }, ...errorResponses(400, 401, 404, 413, 415) },
+  }),
+  async (c) => {
+    if (!(await applyDeletionReport(c.get('db'), c.req.valid('json')))) {
+      throw new ApiError('NOT_FOUND', 'No such deletion');
+    }
     return c.body(null, 204);
   },
 );

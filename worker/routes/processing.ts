@@ -3,7 +3,9 @@ import { createRoute } from '@hono/zod-openapi';
 import { ProcessBody } from '../../contracts/api.ts';
 import { requireApiKey } from '../auth/middleware.ts';
 import { isoFromDatetime } from '../db/client.ts';
+import { sessionDeletions } from '../db/deletions.ts';
 import { claimFinalize, releaseFinalize } from '../db/sessions.ts';
+import { ApiError } from '../http/errors.ts';
 import { createRouter, errorResponses, jsonBody } from '../http/router.ts';
 import { enqueueJob } from '../queue.ts';
 import { sessionOf } from './session-access.ts';
@@ -30,13 +32,19 @@ processing.openapi(
           },
         },
       },
-      ...errorResponses(400, 401, 403, 404, 413, 415, 503),
+      ...errorResponses(400, 401, 403, 404, 409, 410, 413, 415, 503),
     },
   }),
   async (c) => {
     const { session_id, reprocess } = c.req.valid('json');
     const row = await sessionOf(c, { session_id });
     const db = c.get('db');
+    if ((await sessionDeletions(db, row.tenant_uuid, row.uuid)).some((d) => d.scope === 'raw')) {
+      throw new ApiError(
+        'CONFLICT',
+        'The raw chunks were deleted by retention: the session cannot be processed again',
+      );
+    }
     if (!(await claimFinalize(db, row.tenant_uuid, row.uuid, reprocess))) {
       c.header(FINALIZE_HEADER, row.status === 'ready' ? 'ready' : 'already-queued');
       return c.body(null, 200);

@@ -79,10 +79,17 @@ export function parsed<T extends z.ZodType>(schema: T, input: unknown): z.infer<
   return result.data;
 }
 
-/** The caller's session or 404. */
-export async function sessionOf(c: Context<AppEnv>, lookup: SessionLookup): Promise<SessionRow> {
+const GONE_MESSAGE = 'The session was deleted; GET /session and its deletion report still answer';
+
+/** The caller's session or 404; a deleted one is 410 unless `deleted: 'allow'`. */
+export async function sessionOf(
+  c: Context<AppEnv>,
+  lookup: SessionLookup,
+  options: { deleted?: 'allow' } = {},
+): Promise<SessionRow> {
   const found = await findSession(c.get('db'), c.get('principal').tenantUuid, lookup);
   if (!found) throw new ApiError('NOT_FOUND', 'No such session');
+  if (found.status === 'deleted' && options.deleted !== 'allow') throw new ApiError('GONE', GONE_MESSAGE);
   return found;
 }
 
@@ -110,6 +117,7 @@ async function activeGate(c: Context<AppEnv>, tenantUuid: string, sessionUuid: s
   const state = gate.gate;
   if (!state) throw new ApiError('NOT_FOUND', 'No such session');
   if (state.tenant_status !== 'active') throw new ApiError('FORBIDDEN', `Tenant is ${state.tenant_status}`);
+  if (state.session_status === 'deleted') throw new ApiError('GONE', GONE_MESSAGE);
   return state;
 }
 

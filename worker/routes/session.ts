@@ -30,6 +30,7 @@ import { requireApiKey, requireApiKeyOrCandidate, requireCandidate } from '../au
 import { CANDIDATE_SCOPES, signToken } from '../auth/tokens.ts';
 import { sessionClock } from '../clock/session-clock.ts';
 import { isoFromDatetime } from '../db/client.ts';
+import { deletionSummary } from '../db/deletions.ts';
 import { createOrFindSession, markRecording } from '../db/sessions.ts';
 import { s3UploadUrl } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
@@ -38,11 +39,13 @@ import { playbackUrl } from '../playback/urls.ts';
 import { enqueueJob } from '../queue.ts';
 import { objectExists } from '../s3/objects.ts';
 import { createPostPolicy } from '../s3/post-policy.ts';
+import erasure from './erasure.ts';
 import processing from './processing.ts';
 import { lookupOf, parsed, queryWithBody, sessionOf, uploadSession } from './session-access.ts';
 
 const session = createRouter();
 session.route('/', processing);
+session.route('/', erasure);
 
 /** Any object key of some session: `proctor/ies/<tenant>/<session>/…`. */
 const SESSION_KEY = /^proctor\/ies\/[^/]+\/[^/]+\//;
@@ -101,7 +104,7 @@ session.openapi(
     responses: {
       201: jsonResponse('Created', CreateSessionResponse),
       200: jsonResponse('The session that already exists for this unique_identifier', CreateSessionResponse),
-      ...errorResponses(400, 401, 403, 409, 413, 415),
+      ...errorResponses(400, 401, 403, 409, 410, 413, 415),
     },
   }),
   async (c) => {
@@ -121,6 +124,9 @@ session.openapi(
     if (!row) {
       throw new ApiError('CONFLICT', 'session_metadata.product_type and product_id name another session');
     }
+    // A deleted session keeps its unique_identifier, which is not used again for another recording.
+    if (row.status === 'deleted')
+      throw new ApiError('GONE', 'The session of this unique_identifier was deleted');
     return c.json({ session_id: row.uuid }, created ? 201 : 200);
   },
 );
@@ -138,14 +144,27 @@ session.openapi(
     responses: { 200: jsonResponse('The session', SessionResponse), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
-    const row = await sessionOf(c, lookupOf(parsed(SessionRequest, await queryWithBody(c))));
+    const row = await sessionOf(c, lookupOf(parsed(SessionRequest, await queryWithBody(c))), {
+      deleted: 'allow',
+    });
     const url = row.status === 'ready' && row.playback_type ? await playbackUrl(c, row) : null;
     const playback = url && row.playback_type ? { url, type: row.playback_type } : null;
     const failure =
       row.status === 'failed'
         ? { code: row.failure_code ?? 'processing_error', reason: row.failure_reason ?? '' }
         : null;
-    return c.json({ success: true, session_id: row.uuid, status: row.status, playback, failure }, 200);
+    const deletion = row.status === 'deleted' ? await deletionSummary(c.get('db'), row) : null;
+    return c.json(
+      {
+        success: true,
+        session_id: row.uuid,
+        status: row.status,
+        playback,
+        failure,
+        deletion,
+      },
+      200,
+    );
   },
 );
 
