@@ -234,3 +234,13 @@ describe('GET /session/events', () => {
     );
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('describes the events endpoints and the clock socket', async () => {
+    const { paths } = (await call('GET', '/openapi.json')).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(paths['/ies/api/v2/session/events'] ?? {})).toEqual(['post', 'get']);
+    expect(paths['/ies/api/v2/session/clock/socket']).toHaveProperty('get');
+  });
+});
