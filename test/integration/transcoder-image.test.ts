@@ -102,24 +102,10 @@ describe('transcoder/Dockerfile', () => {
       for (const source of copied) cpSync(join(ROOT, source), join(app, source), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'));
 
-      const missing = await runCommand({});
-      expect(missing.code).toBe(2);
-      expect(missing.output).toContain('JOBS_QUEUE_URL is required');
-      expect(missing.output).toContain('INTERNAL_TOKEN is required');
-
-      const shortToken = await runCommand({
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-        AWS_SECRET_ACCESS_KEY: 'secret',
-        S3_BUCKET: 'ies-recordings',
-        JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/ies-jobs',
-        EVENTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/ies-events',
-        IES_API_BASE: 'https://ies.example.com',
-        INTERNAL_TOKEN: 'too-short',
-      });
-      expect(shortToken.code).toBe(2);
-      expect(shortToken.output).toMatch(/INTERNAL_TOKEN: must be at least 32 characters/);
-      expect(shortToken.output).not.toContain('is required');
+      const { code, output } = await runCommand({ INTERNAL_TOKEN: 'too-short' });
+      expect(code).toBe(2);
+      expect(output).toContain('JOBS_QUEUE_URL is required');
+      expect(output).toContain('INTERNAL_TOKEN: must be at least 32 characters');
     });
   });
 });
