@@ -21,6 +21,11 @@ const EnvSchema = z.object({
   ADMIN_TOKEN: z.string().min(32, 'ADMIN_TOKEN must be at least 32 characters'),
   INTERNAL_TOKEN: z.string().min(32, 'INTERNAL_TOKEN must be at least 32 characters'),
   TOKEN_SIGNING_KEY: z.string().min(32, 'TOKEN_SIGNING_KEY must be at least 32 characters'),
+  /** The key TOKEN_SIGNING_KEY replaced, set while a rotation is under way: it verifies, it never signs. */
+  TOKEN_SIGNING_KEY_PREVIOUS: z
+    .string()
+    .min(32, 'TOKEN_SIGNING_KEY_PREVIOUS must be at least 32 characters')
+    .optional(),
   AWS_ACCESS_KEY_ID: z.string().min(1),
   AWS_SECRET_ACCESS_KEY: z.string().min(1),
   AWS_SESSION_TOKEN: z.string().min(1).optional(),
@@ -64,6 +69,14 @@ export function configFrom(env: Bindings): Config {
   }
   parsed.set(env, result.data);
   return result.data;
+}
+
+/** The keys candidate and playback tokens verify with: the signing key, then the previous one if set. */
+export function tokenVerificationKeys(config: Config): string[] {
+  return [
+    config.TOKEN_SIGNING_KEY,
+    ...(config.TOKEN_SIGNING_KEY_PREVIOUS ? [config.TOKEN_SIGNING_KEY_PREVIOUS] : []),
+  ];
 }
 
 /** S3 endpoint for server-side reads (playback): local path-style, or the bucket's virtual host. */

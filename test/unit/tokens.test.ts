@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signToken, verifyToken } from '../../worker/auth/tokens.ts';
+import { type Bindings, configFrom, tokenVerificationKeys } from '../../worker/env.ts';
 
 const secret = 'k'.repeat(40);
 const claims = {
@@ -69,5 +70,48 @@ describe('signed tokens have one spelling', () => {
       expect((await verifyToken('ct1', spelling, secret, now)).ok).toBe(false);
     }
     expect((await verifyToken('ct1', token, secret, now)).ok).toBe(true);
+  });
+});
+
+describe('signing key rotation', () => {
+  const previous = 'p'.repeat(40);
+  const env = {
+    DATABASE_URL: 'https://user:pass@db.example.com',
+    ADMIN_TOKEN: 'a'.repeat(32),
+    INTERNAL_TOKEN: 'i'.repeat(32),
+    TOKEN_SIGNING_KEY: secret,
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_REGION: 'us-east-1',
+    S3_BUCKET: 'ies-recordings',
+    JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/ies-jobs',
+    PUBLIC_BASE_URL: 'https://ies.example.com',
+  } as unknown as Bindings;
+
+  it('verifies tokens of the previous key while it is set, and signs only with the current one', async () => {
+    const keys = tokenVerificationKeys(configFrom({ ...env, TOKEN_SIGNING_KEY_PREVIOUS: previous }));
+    expect(keys).toEqual([secret, previous]);
+    const old = await signToken('pt1', claims, previous);
+    const current = await signToken('pt1', claims, secret);
+    expect(await verifyToken('pt1', old, keys, now)).toEqual({ ok: true, claims });
+    expect(await verifyToken('pt1', current, keys, now)).toEqual({ ok: true, claims });
+    expect(await verifyToken('pt1', old, [secret], now)).toEqual({ ok: false, reason: 'signature' });
+    expect(await verifyToken('pt1', await signToken('pt1', claims, 'x'.repeat(40)), keys, now)).toEqual({
+      ok: false,
+      reason: 'signature',
+    });
+    // Expiry and kind still hold for a token of the previous key.
+    expect(await verifyToken('pt1', old, keys, new Date(claims.exp * 1000))).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
+    expect(await verifyToken('ct1', old, keys, now)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('verifies with the current key alone once the previous one is removed; a short previous key is refused', () => {
+    expect(tokenVerificationKeys(configFrom({ ...env }))).toEqual([secret]);
+    expect(() => configFrom({ ...env, TOKEN_SIGNING_KEY_PREVIOUS: 'short' })).toThrow(
+      /TOKEN_SIGNING_KEY_PREVIOUS must be at least 32 characters/,
+    );
   });
 });

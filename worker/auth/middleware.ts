@@ -6,6 +6,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { ApiKeyScope } from '../../contracts/api.ts';
 import { isoFromDatetime } from '../db/client.ts';
 import { findKeyByHash, touchApiKey } from '../db/tenants.ts';
+import { tokenVerificationKeys } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { AppEnv } from '../http/router.ts';
 import { secretsEqual, sha256Hex } from './secrets.ts';
@@ -50,7 +51,7 @@ async function authenticateCandidate(
   token: string,
   scope: CandidateScope,
 ) {
-  const check = await verifyToken('ct1', token, c.get('config').TOKEN_SIGNING_KEY, new Date());
+  const check = await verifyToken('ct1', token, tokenVerificationKeys(c.get('config')), new Date());
   if (!check.ok) {
     const reasons = { malformed: 'Malformed', signature: 'Invalid', expired: 'Expired' } as const;
     throw new ApiError('UNAUTHORIZED', `${reasons[check.reason]} candidate token`);

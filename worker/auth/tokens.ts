@@ -62,6 +62,12 @@ export async function hmacMatches(secret: string, text: string, signature: strin
   return crypto.subtle.verify('HMAC', await hmacKey(secret), bytes, new TextEncoder().encode(text));
 }
 
+/** Whether `signature` is the `hmac` of `text` under one of `secrets`. */
+async function signedWithAny(secrets: readonly string[], text: string, signature: string): Promise<boolean> {
+  for (const secret of secrets) if (await hmacMatches(secret, text, signature)) return true;
+  return false;
+}
+
 /** Signs claims into a token of the given kind (the kind is signed too, so one kind never passes as another). */
 export async function signToken(kind: TokenKind, claims: TokenClaims, secret: string): Promise<string> {
   const body = `${kind}.${base64url(new TextEncoder().encode(JSON.stringify(claims)))}`;
@@ -72,11 +78,15 @@ export type TokenCheck =
   | { ok: true; claims: TokenClaims }
   | { ok: false; reason: 'malformed' | 'signature' | 'expired' };
 
-/** Verifies a token's kind, signature and expiry at `now`. */
+/**
+ * Verifies a token's kind, signature and expiry at `now`. `secret` is the signing key, or every key a token
+ * may be signed with, the current one first: while a key is rotated, the previous one still verifies the
+ * tokens it signed.
+ */
 export async function verifyToken(
   kind: TokenKind,
   token: string,
-  secret: string,
+  secret: string | readonly string[],
   now: Date,
 ): Promise<TokenCheck> {
   const parts = token.split('.');
@@ -90,7 +100,7 @@ export async function verifyToken(
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (!(await hmacMatches(secret, `${kind}.${payload}`, signature)))
+  if (!(await signedWithAny(typeof secret === 'string' ? [secret] : secret, `${kind}.${payload}`, signature)))
     return { ok: false, reason: 'signature' };
   if (claims.exp * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
   return { ok: true, claims };

@@ -16,6 +16,7 @@ import { requireApiKey, requireCandidate } from '../auth/middleware.ts';
 import { verifyToken } from '../auth/tokens.ts';
 import { answerExchange, RECEIPT_MISMATCH, receiptMatches } from '../clock/exchange.ts';
 import { sessionClock } from '../clock/session-clock.ts';
+import { tokenVerificationKeys } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import { type AppEnv, createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import { assertTenantActive, lookupOf, sessionOf } from './session-access.ts';
@@ -75,7 +76,7 @@ async function socketCandidate(c: Context<AppEnv>) {
     throw new ApiError('BAD_REQUEST', `Offer the ${CLOCK_PROTOCOL} subprotocol`);
   const token = offered.find((value) => value !== CLOCK_PROTOCOL && value !== '');
   if (!token) throw new ApiError('UNAUTHORIZED', 'Missing candidate token (a second subprotocol)');
-  const check = await verifyToken('ct1', token, c.get('config').TOKEN_SIGNING_KEY, new Date());
+  const check = await verifyToken('ct1', token, tokenVerificationKeys(c.get('config')), new Date());
   if (!check.ok) throw new ApiError('UNAUTHORIZED', 'Invalid or expired candidate token');
   if (!check.claims.sc.includes('clock'))
     throw new ApiError('FORBIDDEN', 'Candidate token lacks the clock scope');
