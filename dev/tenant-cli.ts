@@ -4,11 +4,13 @@
  *   npm run tenant -- issue-key --tenant UUID [--label L] [--scopes a,b] [--expires-at ISO] [--json]
  *   npm run tenant -- list-keys --tenant UUID
  *   npm run tenant -- revoke-key --tenant UUID --key KEY_UUID
+ *   npm run tenant -- lifecycle-rules [--out infra/lifecycle-rules.json]
  * The API base and admin token come from --api-base/--admin-token, IES_API_BASE/IES_ADMIN_TOKEN, or the
  * running local stack's .local/stack.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { lifecycleRules } from '../contracts/deletion.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -22,6 +24,7 @@ const { positionals, values } = parseArgs({
     'expires-at': { type: 'string' },
     'api-base': { type: 'string' },
     'admin-token': { type: 'string' },
+    out: { type: 'string', default: 'infra/lifecycle-rules.json' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -107,6 +110,20 @@ switch (positionals[0]) {
     print(`Revoked ${values.key}`, { revoked: values.key });
     break;
   }
+  case 'lifecycle-rules': {
+    // The bucket's lifecycle rules from every tenant's retention config, for infra/ to apply.
+    const list = await call('GET', '/tenants');
+    const tenants = list?.tenants as Array<{ tenant_uuid: string; config: Record<string, unknown> }>;
+    const rules = lifecycleRules(tenants.map((t) => ({ uuid: t.tenant_uuid, config: t.config })));
+    writeFileSync(values.out, `${JSON.stringify(rules, null, 2)}\n`);
+    print(`${rules.length} lifecycle rules for ${tenants.length} tenants in ${values.out}`, {
+      rules: rules.length,
+      out: values.out,
+    });
+    break;
+  }
   default:
-    fail('usage: npm run tenant -- create|issue-key|list-keys|revoke-key [options] (see dev/tenant-cli.ts)');
+    fail(
+      'usage: npm run tenant -- create|issue-key|list-keys|revoke-key|lifecycle-rules [options] (see dev/tenant-cli.ts)',
+    );
 }

@@ -66,10 +66,10 @@ export async function findTenant(db: Executor, uuid: string): Promise<TenantRow 
   return result.rows[0] ?? null;
 }
 
-/** Every tenant's id and config, for the scheduled retention run. */
-export async function listTenants(db: Executor): Promise<Array<Pick<TenantRow, 'uuid' | 'config'>>> {
-  const result = await db.execute<Pick<TenantRow, 'uuid' | 'config'>>(
-    'SELECT uuid, config FROM tenants ORDER BY uuid',
+/** Every tenant, for the scheduled retention run and the lifecycle rules. */
+export async function listTenants(db: Executor): Promise<TenantRow[]> {
+  const result = await db.execute<TenantRow>(
+    'SELECT uuid, slug, name, status, config FROM tenants ORDER BY uuid',
   );
   return result.rows;
 }

@@ -23,6 +23,7 @@ import {
   insertApiKey,
   insertTenant,
   listApiKeys,
+  listTenants,
   revokeApiKey,
   revokeTenantKeys,
   type TenantRow,
@@ -104,6 +105,23 @@ admin.openapi(
     const tenant = await findTenant(db, tenantUuid);
     if (!tenant) throw new Error(`tenant ${tenantUuid} vanished after insert`);
     return c.json({ ...tenantView(tenant), api_key: await issuedView(db, tenantUuid, row.uuid, key) }, 201);
+  },
+);
+
+admin.openapi(
+  createRoute({
+    method: 'get',
+    path: '/tenants',
+    summary: 'List every tenant (its config too: the lifecycle rules are built from it)',
+    security,
+    responses: {
+      200: jsonResponse('The tenants', z.object({ tenants: z.array(Tenant) })),
+      ...errorResponses(401),
+    },
+  }),
+  async (c) => {
+    const tenants = await listTenants(c.get('db'));
+    return c.json({ tenants: tenants.map(tenantView) }, 200);
   },
 );
 
