@@ -69,22 +69,27 @@ function httpSend(token: string): Send {
 const socketUrl = () => `${stack.apiBase.replace(/^http/, 'ws')}/session/clock/socket`;
 
 /** A clock WebSocket: each message sent is answered by one message, awaited in turn. */
-async function openSocket(token: string): Promise<{ send: Send; close: () => void; protocol: string }> {
+async function openSocket(token: string) {
   const ws = new WebSocket(socketUrl(), [CLOCK_PROTOCOL, token]);
+  const closed = new Promise<number>((resolve) =>
+    ws.addEventListener('close', (event) => resolve(event.code)),
+  );
   await new Promise((resolve, reject) => {
     ws.addEventListener('open', resolve, { once: true });
     ws.addEventListener('error', () => reject(new Error('the clock socket did not open')), { once: true });
   });
   return {
     protocol: ws.protocol,
+    /** The close code the server sent. */
+    closed,
     close: () => ws.close(1000),
-    send: (message) => {
+    send: ((message) => {
       const answer = new Promise<Record<string, unknown>>((resolve) =>
         ws.addEventListener('message', (event) => resolve(JSON.parse(String(event.data))), { once: true }),
       );
       ws.send(JSON.stringify(message));
       return answer;
-    },
+    }) satisfies Send,
   };
 }
 
@@ -189,6 +194,17 @@ describe('clock exchanges', () => {
     expect(await refusedUpgrade([CLOCK_PROTOCOL, `${token}x`])).toBe(401);
     await admin('PATCH', `/tenants/${owner.uuid}`, { status: 'suspended' });
     expect(await refusedUpgrade([CLOCK_PROTOCOL, token])).toBe(403);
+  });
+
+  it('an open socket closes with 1008 once the 30 s check finds its tenant suspended', async () => {
+    const owner = await newTenant();
+    const { sessionId } = await newSession(owner);
+    const socket = await openSocket(await candidateToken(owner, sessionId));
+    await admin('PATCH', `/tenants/${owner.uuid}`, { status: 'suspended' });
+    expect(await socket.send({ t0: 1 })).toMatchObject({ t0: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 30_500));
+    void socket.send({ t0: 2 });
+    expect(await socket.closed).toBe(1008);
   });
 });
 
