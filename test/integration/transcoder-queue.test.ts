@@ -39,6 +39,8 @@ const queues = { jobs: '', dlq: '', events: '' };
 const reports: SessionStatusReport[] = [];
 /** Sessions the stand-in Worker does not know: it answers 404, as the real one does. */
 const unknownSessions = new Set<string>();
+/** How many more reports of a session the stand-in Worker answers 503 to, as a Worker whose database is down. */
+const refusals = new Map<string, number>();
 /**
  * Sessions whose status report the stand-in Worker leaves unanswered until the test lets it go. A finalize
  * ends with that report, so a job held here cannot finish, however fast the machine, before the test
@@ -224,6 +226,12 @@ beforeAll(async () => {
         // The transcoder gave up on it (aborted, or killed): nothing was reported.
         if (request.socket.destroyed) return;
       }
+      const refuse = refusals.get(report.session_uuid) ?? 0;
+      if (refuse > 0) {
+        refusals.set(report.session_uuid, refuse - 1);
+        response.writeHead(503, { 'Retry-After': '5' }).end('{"error":{"code":"SERVICE_UNAVAILABLE"}}');
+        return;
+      }
       reports.push(report);
       if (unknownSessions.has(report.session_uuid)) {
         response.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"code":"NOT_FOUND"}}');
@@ -380,6 +388,30 @@ describe('the transcoder service', () => {
     await until('the jobs queue to empty', () => queued('jobs').inflight.length === 0 || undefined);
     const everywhere = [...queued('jobs').ready, ...queued('jobs-dlq').ready].map((message) => message.body);
     expect(everywhere.filter((body) => body.includes(empty))).toEqual([]);
+  });
+
+  it('keeps a finalize whose report the Worker cannot take (503), and finishes it once the Worker is back', async () => {
+    const session = 'a8a8a8a8-a8a8-4a8a-8a8a-a8a8a8a8a8a8';
+    await uploadSession(session);
+    // Every try of the first attempt's report (the reporter makes four), and none after.
+    refusals.set(session, 4);
+    const transcoder = await startTranscoder();
+    await send(JSON.stringify(finalizeJob(TENANT, session)));
+    // The report is retried, then the job fails and its message stays in the queue for redelivery.
+    const failed = await transcoder.waitForLog(
+      (line) => line.msg === 'job failed' && line.sessionId === session,
+    );
+    expect(failed.attempt).toBe(1);
+    await readyReport(session);
+    const done = await transcoder.waitForLog((line) => line.msg === 'job done' && line.sessionId === session);
+    expect(done.attempt).toBe(2);
+    expect(refusals.get(session)).toBe(0);
+    expect(
+      queued('jobs-dlq')
+        .ready.map((message) => message.body)
+        .join(),
+    ).not.toContain(session);
+    await until('the jobs queue to empty', () => queued('jobs').inflight.length === 0 || undefined);
   });
 
   it('on SIGTERM stops polling and lets a running job finish within the deadline', async () => {
