@@ -423,11 +423,6 @@ export const ClockExchangeResponse = z
     receipt: z.string().openapi({ description: 'Send back with this exchange as `previous`' }),
   })
   .openapi('ClockExchangeReply');
-/**
- * The subprotocol of the clock WebSocket (`/session/clock/socket`): offered with the candidate token as a
- * second value, answered alone.
- */
-export const CLOCK_PROTOCOL = 'ies-clock.v1';
 /** The WebSocket's answer to a message with `previous` alone: its sample is stored. */
 export const ClockFinalReply = z.object({ recorded: z.literal(true) }).openapi('ClockFinalReply');
 

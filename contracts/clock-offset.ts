@@ -5,6 +5,12 @@
  * recorder SDK keeps its own estimate with the same rules; both are tested without a browser or an object.
  */
 
+/**
+ * The subprotocol of the clock WebSocket (`/session/clock/socket`): offered with the candidate token as a
+ * second value (browsers cannot set headers on a WebSocket), answered alone.
+ */
+export const CLOCK_PROTOCOL = 'ies-clock.v1';
+
 export interface ClockSample {
   /** server − client, in milliseconds. */
   offsetMs: number;

@@ -4,7 +4,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLOCK_PROTOCOL } from '../../contracts/api.ts';
+import { CLOCK_PROTOCOL } from '../../contracts/clock-offset.ts';
 import { formatChunkName, rawPrefix } from '../../contracts/storage.ts';
 import {
   admin,

@@ -7,13 +7,10 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { z } from 'zod';
-import {
-  CLOCK_PROTOCOL,
-  ClockExchangeBody,
-  type ClockReport as ClockReportSchema,
-} from '../../contracts/api.ts';
+import { ClockExchangeBody, type ClockReport as ClockReportSchema } from '../../contracts/api.ts';
 import {
   bestOffset,
+  CLOCK_PROTOCOL,
   type ClockSample,
   isClockJump,
   sampleFrom,

@@ -5,13 +5,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
-import {
-  CLOCK_PROTOCOL,
-  ClockExchangeBody,
-  ClockExchangeResponse,
-  ClockReport,
-  SessionLookup,
-} from '../../contracts/api.ts';
+import { ClockExchangeBody, ClockExchangeResponse, ClockReport, SessionLookup } from '../../contracts/api.ts';
+import { CLOCK_PROTOCOL } from '../../contracts/clock-offset.ts';
 import { requireApiKey, requireCandidate } from '../auth/middleware.ts';
 import { verifyToken } from '../auth/tokens.ts';
 import { answerExchange, RECEIPT_MISMATCH, receiptMatches } from '../clock/exchange.ts';

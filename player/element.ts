@@ -1,0 +1,269 @@
+/**
+ * `<ies-player src="…/playback/<token>">`: the reviewer's player for one session. Commands with the product
+ * design's names (`command('SEEK_BACKWARD_8')`), `currentTime` (seconds from the session's start),
+ * `duration`, `state`, and an `ies-state` event whenever the state or speed changes and while it moves.
+ */
+import { type Command, isCommand, planOf } from './commands.ts';
+import { formatOffset, formatWallClock } from './format.ts';
+import { keyCommand } from './keys.ts';
+import { type Attached, attachVideo, followVideo, type PlaylistInfo } from './media.ts';
+import { Motion } from './motion.ts';
+import { loadEvents, loadSource, PlayerError, type SessionSource } from './source.ts';
+import { parseStoryboard, type Tile } from './storyboard.ts';
+import { Timeline } from './timeline.ts';
+import { frameAt, frameTimes, nextMarker, type PlayerEvent, previousMarker } from './timeline-geometry.ts';
+import { buildView, type View } from './view.ts';
+
+export type PlayerState =
+  | 'loading'
+  | 'playing'
+  | 'paused'
+  | 'seeking_forward'
+  | 'seeking_backward'
+  | 'ended'
+  | 'error';
+
+/** How often a live session's events are read again. */
+const LIVE_POLL_MS = 3000;
+const TICK_MS = 250;
+
+export class IesPlayer extends HTMLElement {
+  static observedAttributes = ['src'];
+  state: PlayerState = 'loading';
+  speed = 0;
+  private view!: View;
+  private motion!: Motion;
+  private timeline!: Timeline;
+  private source: SessionSource | null = null;
+  private attached: Attached[] = [];
+  private events: PlayerEvent[] = [];
+  private tiles: Tile[] = [];
+  private frames: number[] = [];
+  private playlist: PlaylistInfo | null = null;
+  private pipOffset = 0;
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private sent = '';
+
+  /** Seconds from the session's start. */
+  get currentTime(): number {
+    return this.motion ? this.motion.position() : 0;
+  }
+  get duration(): number {
+    return this.source?.duration ?? this.playlist?.duration ?? 0;
+  }
+  /** Pictures shown while stepping (for checks that the picture keeps changing). */
+  get pictures(): number {
+    return this.motion?.pictures ?? 0;
+  }
+  /** Server time (Unix ms) of the session's start. */
+  get startMs(): number {
+    return this.source?.startMs ?? this.playlist?.firstChunkMs ?? 0;
+  }
+
+  connectedCallback(): void {
+    if (!this.shadowRoot) {
+      this.view = buildView(this.attachShadow({ mode: 'open' }));
+      this.motion = new Motion({
+        video: this.view.main,
+        scrub: this.view.scrub,
+        duration: () => this.duration,
+        frameUrl: (position) => {
+          const ms = frameAt(this.frames, this.startMs + position * 1000);
+          return ms === null || !this.source ? null : `${this.source.framesBase}${ms}.jpg`;
+        },
+        reachedEnd: (direction) => this.setState(direction > 0 ? 'ended' : 'paused', 0),
+      });
+      this.timeline = new Timeline(this.view, (time) => this.seek(time));
+      this.view.controls.addEventListener('click', (e) => this.onControl(e.target as HTMLElement));
+      this.addEventListener('keydown', (e) => this.onKey(e));
+      this.view.main.addEventListener('ended', () => this.setState('ended', 0));
+      if (!this.hasAttribute('tabindex')) this.tabIndex = 0;
+    }
+    void this.load();
+  }
+
+  disconnectedCallback(): void {
+    this.unload();
+  }
+
+  attributeChangedCallback(): void {
+    if (this.isConnected && this.view) void this.load();
+  }
+
+  /** Runs one of the product design's commands. */
+  command(name: Command | string): void {
+    if (!isCommand(name)) throw new TypeError(`Unknown command ${String(name)}`);
+    if (this.state === 'loading' || this.state === 'error') return;
+    const plan = planOf(name);
+    if (this.state === 'ended' && plan.kind !== 'pause' && !(plan.kind === 'step' && plan.direction < 0))
+      this.motion.seek(0);
+    this.motion.apply(plan);
+    if (plan.kind === 'play') this.setState('playing', 1);
+    else if (plan.kind === 'pause') this.setState('paused', 0);
+    else if (plan.kind === 'rate') this.setState('seeking_forward', plan.rate);
+    else this.setState(plan.direction > 0 ? 'seeking_forward' : 'seeking_backward', plan.speed);
+  }
+
+  /** Moves to `time` seconds from the session's start, keeping the current command. */
+  seek(time: number): void {
+    if (this.state === 'loading' || this.state === 'error') return;
+    this.motion.seek(Math.min(Math.max(time, 0), this.duration));
+    if (this.state === 'ended') this.setState('paused', 0);
+    this.render();
+  }
+
+  /** Jumps to the previous or next integrity event. */
+  jumpToEvent(way: 'previous' | 'next'): void {
+    const marker = (way === 'previous' ? previousMarker : nextMarker)(
+      this.timeline.markers,
+      this.currentTime,
+    );
+    if (!marker) return;
+    this.seek(marker.time);
+    this.view.announce.textContent = `${marker.event.type} at ${formatOffset(marker.time)}`;
+  }
+
+  private unload(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    for (const attached of this.attached) attached.destroy();
+    this.attached = [];
+  }
+
+  private async load(): Promise<void> {
+    this.unload();
+    const root = (this.getAttribute('src') ?? '').replace(/\/+$/, '');
+    if (!root) return;
+    this.setState('loading', 0);
+    try {
+      const source = await loadSource(root);
+      this.source = source;
+      this.frames = frameTimes(source.chunks);
+      if (source.storyboard) this.tiles = parseStoryboard(await (await fetch(source.storyboard.vtt)).text());
+      const mainAsset = source.videos.screenshare ? 'screenshare' : 'webcam';
+      const mainUrl = source.videos[mainAsset];
+      if (!mainUrl)
+        throw new PlayerError('Waiting for the recording: nothing has been processed yet.', 'empty');
+      this.attached.push(attachVideo(this.view.main, mainUrl, source.type, (info) => this.onPlaylist(info)));
+      const pipUrl = mainAsset === 'screenshare' ? source.videos.webcam : undefined;
+      this.view.pip.hidden = !pipUrl;
+      if (pipUrl)
+        this.attached.push(
+          attachVideo(this.view.pip, pipUrl, source.type, (info) => {
+            if (source.live && info.firstChunkMs !== null && this.playlist?.firstChunkMs)
+              this.pipOffset = (info.firstChunkMs - this.playlist.firstChunkMs) / 1000;
+          }),
+        );
+      this.view.live.hidden = !source.live;
+      await this.readEvents(root);
+      if (source.live) this.timers.push(setInterval(() => void this.readEvents(root), LIVE_POLL_MS));
+      this.timers.push(setInterval(() => this.render(), TICK_MS));
+      await this.whenPlayable();
+      this.setState('paused', 0);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private whenPlayable(): Promise<void> {
+    const video = this.view.main;
+    if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) return Promise.resolve();
+    return new Promise((resolve) => video.addEventListener('loadeddata', () => resolve(), { once: true }));
+  }
+
+  private async readEvents(root: string): Promise<void> {
+    try {
+      this.events = await loadEvents(root);
+    } catch (error) {
+      if (error instanceof PlayerError && error.code !== 'unavailable') this.fail(error);
+    }
+    this.render();
+  }
+
+  private onPlaylist(info: PlaylistInfo): void {
+    this.playlist = info;
+    if (this.source?.live) this.frames = frameTimes(info.chunks);
+  }
+
+  private fail(error: unknown): void {
+    this.unload();
+    this.view.message.textContent =
+      error instanceof PlayerError ? error.message : `The player failed: ${String(error)}`;
+    this.view.message.hidden = false;
+    this.setState('error', 0);
+  }
+
+  private onControl(target: HTMLElement): void {
+    const button = target.closest('button');
+    const command = button?.dataset.command;
+    if (command === 'PLAY') this.command(this.state === 'playing' ? 'PAUSE' : 'PLAY');
+    else if (command) this.command(command);
+    else if (button?.dataset.action === 'previous-event') this.jumpToEvent('previous');
+    else if (button?.dataset.action === 'next-event') this.jumpToEvent('next');
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    // Space and Enter on a focused button press that button.
+    const onButton = event.composedPath()[0] instanceof HTMLButtonElement;
+    if (onButton && (event.key === ' ' || event.key === 'Enter')) return;
+    const action = keyCommand(event, this.state, this.speed);
+    if (!action) return;
+    event.preventDefault();
+    if (action === 'previous-event' || action === 'next-event')
+      this.jumpToEvent(action === 'next-event' ? 'next' : 'previous');
+    else if (typeof action === 'number') this.seek(this.currentTime + action);
+    else this.command(action);
+  }
+
+  private setState(state: PlayerState, speed: number): void {
+    this.state = state;
+    this.speed = speed;
+    for (const button of this.view.controls.querySelectorAll<HTMLButtonElement>('button[data-command]')) {
+      const command = button.dataset.command ?? '';
+      const pressed =
+        command === 'PLAY'
+          ? state === 'playing'
+          : command.endsWith(`_${speed}`) &&
+            command.includes(state === 'seeking_backward' ? 'BACKWARD' : 'FORWARD') &&
+            state.startsWith('seeking');
+      button.setAttribute('aria-pressed', String(pressed));
+    }
+    this.view.play.textContent = state === 'playing' ? '❚❚ Pause' : '▶ Play';
+    this.view.play.setAttribute('aria-label', state === 'playing' ? 'Pause' : 'Play');
+    this.render();
+  }
+
+  /** Draws the time, the timeline and the picture-in-picture, and tells listeners where it is. */
+  private render(): void {
+    if (!this.view) return;
+    const time = this.currentTime;
+    const startMs = this.startMs;
+    const duration = this.duration;
+    this.timeline.update({
+      startMs,
+      duration,
+      events: this.events,
+      gaps: this.source?.live
+        ? (this.playlist?.gaps ?? []).map((gap) => ({
+            start_ms: startMs + gap.start * 1000,
+            end_ms: startMs + gap.end * 1000,
+          }))
+        : (this.source?.gaps ?? []),
+      tiles: this.tiles,
+      sheetBase: this.source?.storyboard?.base ?? '',
+    });
+    this.timeline.position(time);
+    this.view.offset.textContent = formatOffset(time);
+    this.view.duration.textContent = formatOffset(duration);
+    this.view.wall.textContent = startMs > 0 ? formatWallClock(startMs + time * 1000) : '';
+    if (!this.view.pip.hidden && this.motion.plan.kind !== 'step')
+      followVideo(this.view.main, this.view.pip, this.pipOffset);
+    const detail = { state: this.state, speed: this.speed, currentTime: time, duration };
+    const moving = this.state === 'playing' || this.state.startsWith('seeking');
+    const key = `${this.state}|${this.speed}`;
+    if (key !== this.sent || moving) {
+      this.sent = key;
+      this.dispatchEvent(new CustomEvent('ies-state', { detail, bubbles: true, composed: true }));
+    }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * What a playback root (`…/playback/<token>`) opens, read through the Worker's playback proxy only: the
+ * session's state, its processed recording (manifest, playlists or stitched MP4s, storyboard, frames) or,
+ * while it still records, the live playlists; and its integrity events.
+ */
+import type { PlayerEvent } from './timeline-geometry.ts';
+
+export type VideoAsset = 'screenshare' | 'webcam';
+export type PlaybackType = 'hls_masterplaylist' | 'fullvideo';
+
+/** A failure the reviewer should read as it is (an expired link, a session with nothing to show). */
+export class PlayerError extends Error {
+  readonly code: string;
+
+  constructor(message: string, code: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export interface SessionSource {
+  sessionId: string;
+  live: boolean;
+  type: PlaybackType;
+  /** The URL of each video asset there is: HLS master (or live master) or stitched MP4. */
+  videos: Partial<Record<VideoAsset, string>>;
+  /** Server time (Unix ms) of the timeline's start; null while live until the first segment is known. */
+  startMs: number | null;
+  /** Seconds; null while live (the playlists tell). */
+  duration: number | null;
+  gaps: { start_ms: number; end_ms: number }[];
+  /** The storyboard of the main asset, when processed. */
+  storyboard: { vtt: string; base: string } | null;
+  /** Chunk spans of the main asset from the manifest (live: from the playlist instead). */
+  chunks: { startMs: number; durationMs: number }[];
+  /** Where the main asset's analysis frames are: `<framesBase><server ms>.jpg`. */
+  framesBase: string;
+}
+
+interface ApiErrorBody {
+  error?: { code?: string; message?: string };
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { cache: 'no-store' });
+  if (response.ok) return (await response.json()) as T;
+  const body = (await response.json().catch(() => ({}))) as ApiErrorBody;
+  const message = body.error?.message ?? `HTTP ${response.status}`;
+  if (response.status === 401 && /expired/i.test(message))
+    throw new PlayerError('This player link has expired. Ask for a new one.', 'expired');
+  if (response.status === 401 || response.status === 403)
+    throw new PlayerError('This player link is not valid.', 'unauthorized');
+  throw new PlayerError(`The recording could not be loaded (${message}).`, 'unavailable');
+}
+
+interface PlayerSessionBody {
+  session_id: string;
+  live: boolean;
+  playback: { type: PlaybackType; path: string } | null;
+}
+
+interface ManifestAsset {
+  status: string;
+  duration_ms?: number;
+  master?: string;
+  stitched_video?: string;
+  storyboard?: { vtt: string; sheets: string[] };
+  gaps?: { start_ms: number; end_ms: number }[];
+  chunks?: { start_ms: number; duration_ms: number; status: string }[];
+}
+
+interface Manifest {
+  timeline: { start_ms: number; duration_ms: number };
+  assets: Partial<Record<VideoAsset, ManifestAsset>>;
+}
+
+const VIDEO_ASSETS: readonly VideoAsset[] = ['screenshare', 'webcam'];
+const PLACED: ReadonlySet<string> = new Set(['ok', 'cut']);
+
+/** Reads what the playback root opens; throws PlayerError for what the reviewer must be told. */
+export async function loadSource(root: string): Promise<SessionSource> {
+  const session = await getJson<PlayerSessionBody>(`${root}/session`);
+  // A stored key is `proctor/ies/<tenant>/<session>/<asset>/processed/…`; the proxy takes what follows.
+  const relative = (key: string) =>
+    `${root}/${key.slice(key.indexOf(`${session.session_id}/`) + session.session_id.length + 1)}`;
+  if (session.playback) {
+    const main = session.playback.path.split('/')[0] as VideoAsset;
+    const manifest = await getJson<Manifest>(`${root}/${main}/processed/manifest.json`);
+    const videos: Partial<Record<VideoAsset, string>> = {};
+    for (const asset of VIDEO_ASSETS) {
+      const entry = manifest.assets[asset];
+      const key = session.playback.type === 'fullvideo' ? entry?.stitched_video : entry?.master;
+      if (entry?.status === 'ready' && key) videos[asset] = relative(key);
+    }
+    const mainAsset = manifest.assets[main];
+    const vtt = mainAsset?.storyboard?.vtt;
+    return {
+      sessionId: session.session_id,
+      live: false,
+      type: session.playback.type,
+      videos,
+      startMs: manifest.timeline.start_ms,
+      duration: manifest.timeline.duration_ms / 1000,
+      gaps: mainAsset?.gaps ?? [],
+      storyboard: vtt ? { vtt: relative(vtt), base: relative(vtt.slice(0, vtt.lastIndexOf('/') + 1)) } : null,
+      chunks: (mainAsset?.chunks ?? [])
+        .filter((chunk) => PLACED.has(chunk.status))
+        .map((chunk) => ({ startMs: chunk.start_ms, durationMs: chunk.duration_ms })),
+      framesBase: `${root}/${main}/processed/frames/`,
+    };
+  }
+  if (!session.live) throw new PlayerError('This session has no recording to show.', 'no_recording');
+  const videos: Partial<Record<VideoAsset, string>> = {};
+  for (const asset of VIDEO_ASSETS) {
+    const url = `${root}/${asset}/processed/playlist_cache/live_master.m3u8`;
+    const head = await fetch(url, { method: 'HEAD', cache: 'no-store' });
+    if (head.ok) videos[asset] = url;
+  }
+  const main = videos.screenshare ? 'screenshare' : 'webcam';
+  return {
+    sessionId: session.session_id,
+    live: true,
+    type: 'hls_masterplaylist',
+    videos,
+    startMs: null,
+    duration: null,
+    gaps: [],
+    storyboard: null,
+    chunks: [],
+    framesBase: `${root}/${main}/processed/frames/`,
+  };
+}
+
+/** Every integrity event of the session, in timeline order (all pages). */
+export async function loadEvents(root: string): Promise<PlayerEvent[]> {
+  const events: PlayerEvent[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `?limit=500&cursor=${encodeURIComponent(cursor)}` : '?limit=500';
+    const page: { events: PlayerEvent[]; next_cursor: string | null } = await getJson(
+      `${root}/events${query}`,
+    );
+    events.push(...page.events);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return events;
+}
