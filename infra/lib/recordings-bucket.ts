@@ -1,12 +1,13 @@
 /**
  * The recordings bucket: private, encrypted, TLS only, written by browsers through the Worker's presigned
  * POST policies. Its CORS rule is `infra/s3-cors.json` and its retention rules `infra/lifecycle-rules.json`,
- * both in the S3 API's JSON form (PutBucketCors, PutBucketLifecycleConfiguration).
+ * the first in the S3 API's JSON form (PutBucketCors), the second in CloudFormation's.
  */
 import { readFileSync } from 'node:fs';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { LifecycleRule as LifecycleRuleJson } from '../../contracts/deletion.ts';
 
 const INFRA = new URL('../', import.meta.url).pathname;
 
@@ -18,18 +19,6 @@ interface CorsRuleJson {
   AllowedHeaders?: string[];
   ExposeHeaders?: string[];
   MaxAgeSeconds?: number;
-}
-
-/**
- * One rule of `lifecycle-rules.json` (per-tenant retention and archival, e.g. a `Filter.Prefix` of
- * `proctor/ies/<tenant_uuid>/`), the subset of the S3 API's LifecycleRule this bucket uses.
- */
-interface LifecycleRuleJson {
-  ID: string;
-  Status?: 'Enabled' | 'Disabled';
-  Filter?: { Prefix?: string };
-  Expiration?: { Days: number };
-  Transitions?: { Days: number; StorageClass: string }[];
 }
 
 /** Reads a JSON file of infra/. */
@@ -49,26 +38,24 @@ export function corsRules(): s3.CorsRule[] {
   }));
 }
 
-/** The retention and archival rules of `lifecycle-rules.json`; a rule naming a field not handled here throws. */
-export function tenantLifecycleRules(
-  rules = readJson<LifecycleRuleJson[]>('lifecycle-rules.json'),
-): s3.LifecycleRule[] {
-  const known = new Set(['ID', 'Status', 'Filter', 'Expiration', 'Transitions']);
-  return rules.map((rule) => {
-    const unknown = Object.keys(rule).filter((key) => !known.has(key));
-    if (unknown.length > 0)
-      throw new Error(`lifecycle-rules.json: rule ${rule.ID} has unsupported ${unknown.join(', ')}`);
-    return {
-      id: rule.ID,
-      enabled: rule.Status !== 'Disabled',
-      prefix: rule.Filter?.Prefix,
-      expiration: rule.Expiration && Duration.days(rule.Expiration.Days),
-      transitions: rule.Transitions?.map((transition) => ({
-        storageClass: new s3.StorageClass(transition.StorageClass),
-        transitionAfter: Duration.days(transition.Days),
-      })),
-    };
-  });
+/** The bucket's own rule: the parts of a multipart upload that never completes are stored, and billed, until removed. */
+const ABORT_INCOMPLETE_UPLOADS: LifecycleRuleJson = {
+  Id: 'ies-abort-incomplete-multipart-uploads',
+  Status: 'Enabled',
+  Prefix: '',
+  AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+};
+
+/**
+ * The bucket's lifecycle rules: its own, then those of `lifecycle-rules.json`, written by
+ * `npm run tenant -- lifecycle-rules` from every tenant's retention config (contracts/deletion.ts) in
+ * CloudFormation's `LifecycleConfiguration.Rules` shape and applied as written. A rule of the file with the
+ * Id of the bucket's own is that rule.
+ */
+export function lifecycleRules(
+  file: LifecycleRuleJson[] = readJson<LifecycleRuleJson[]>('lifecycle-rules.json'),
+): LifecycleRuleJson[] {
+  return [ABORT_INCOMPLETE_UPLOADS, ...file.filter((rule) => rule.Id !== ABORT_INCOMPLETE_UPLOADS.Id)];
 }
 
 export class RecordingsBucket extends Construct {
@@ -87,12 +74,11 @@ export class RecordingsBucket extends Construct {
       // ACLs stay enabled; the objects are still the bucket owner's and public ACLs are blocked above.
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       cors: corsRules(),
-      lifecycleRules: [
-        // The parts of a multipart upload that never completes are stored, and billed, until removed.
-        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
-        ...tenantLifecycleRules(),
-      ],
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // The rules go to CloudFormation as the file has them, not through the L2's re-rendering.
+    (this.bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride('LifecycleConfiguration', {
+      Rules: lifecycleRules(),
     });
   }
 }
