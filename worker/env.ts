@@ -21,7 +21,7 @@ const EnvSchema = z.object({
   ADMIN_TOKEN: z.string().min(32, 'ADMIN_TOKEN must be at least 32 characters'),
   INTERNAL_TOKEN: z.string().min(32, 'INTERNAL_TOKEN must be at least 32 characters'),
   TOKEN_SIGNING_KEY: z.string().min(32, 'TOKEN_SIGNING_KEY must be at least 32 characters'),
-  /** The key TOKEN_SIGNING_KEY replaced, set while a rotation is under way: it verifies, it never signs. */
+  /** A second key tokens verify with, never signed with: during a rotation the next key, then the one replaced. */
   TOKEN_SIGNING_KEY_PREVIOUS: z
     .string()
     .min(32, 'TOKEN_SIGNING_KEY_PREVIOUS must be at least 32 characters')
@@ -71,7 +71,7 @@ export function configFrom(env: Bindings): Config {
   return result.data;
 }
 
-/** The keys candidate and playback tokens verify with: the signing key, then the previous one if set. */
+/** The keys candidate and playback tokens verify with: the signing key, then TOKEN_SIGNING_KEY_PREVIOUS if set. */
 export function tokenVerificationKeys(config: Config): string[] {
   return [
     config.TOKEN_SIGNING_KEY,
