@@ -171,6 +171,10 @@ export const SessionResponse = z
     session_id: SessionId,
     status: z.enum(SESSION_STATUSES),
     playback: z.object({ url: z.url(), type: PlaybackType }).nullable(),
+    player_url: z.url().nullable().optional().openapi({
+      description:
+        'The reviewer’s player page for the session, signed and expiring like playback.url; live while it records',
+    }),
     failure: z
       .object({
         code: z.enum(FAILURE_CODES),
@@ -190,6 +194,24 @@ export const SessionResponse = z
       .openapi({ description: 'Set once the session is deleted: its objects are removed by completed_at' }),
   })
   .openapi('Session');
+
+/** What a playback token opens, for the player: `GET /playback/<token>/session`. */
+export const PlayerSession = z
+  .object({
+    session_id: SessionId,
+    status: z.enum(SESSION_STATUSES),
+    live: z.boolean().openapi({ description: 'Still recording: the player follows the live playlists' }),
+    playback: z
+      .object({
+        type: PlaybackType,
+        path: z.string().openapi({ example: 'screenshare/processed/hls_playlist/master.m3u8' }),
+      })
+      .nullable()
+      .openapi({ description: 'Once processed: the playback object, relative to the playback root' }),
+    expires_at: z.iso.datetime().openapi({ description: 'When the playback token stops working' }),
+  })
+  .openapi('PlayerSession');
+export type PlayerSessionBody = z.infer<typeof PlayerSession>;
 
 export const DeletionRequested = z
   .object({ session_id: SessionId, deletion_id: z.uuid(), status: z.literal('deleted') })

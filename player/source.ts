@@ -3,6 +3,7 @@
  * session's state, its processed recording (manifest, playlists or stitched MP4s, storyboard, frames) or,
  * while it still records, the live playlists; and its integrity events.
  */
+import type { PlayerSessionBody } from '../contracts/api.ts';
 import type { PlayerEvent } from './timeline-geometry.ts';
 
 export type VideoAsset = 'screenshare' | 'webcam';
@@ -51,12 +52,6 @@ async function getJson<T>(url: string): Promise<T> {
   if (response.status === 401 || response.status === 403)
     throw new PlayerError('This player link is not valid.', 'unauthorized');
   throw new PlayerError(`The recording could not be loaded (${message}).`, 'unavailable');
-}
-
-interface PlayerSessionBody {
-  session_id: string;
-  live: boolean;
-  playback: { type: PlaybackType; path: string } | null;
 }
 
 interface ManifestAsset {

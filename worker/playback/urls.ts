@@ -22,12 +22,23 @@ export function playablePath(key: string, tenantUuid: string, sessionUuid: strin
     : null;
 }
 
+/** The base of every URL a playback token opens: `…/playback/<token>`, valid for PLAYBACK_TOKEN_TTL_SECONDS. */
+async function playbackRoot(c: Context<AppEnv>, row: Pick<SessionRow, 'tenant_uuid' | 'uuid'>) {
+  const config = c.get('config');
+  const exp = Math.floor(Date.now() / 1000) + config.PLAYBACK_TOKEN_TTL_SECONDS;
+  const token = await signToken(
+    'pt1',
+    { t: row.tenant_uuid, s: row.uuid, sc: ['playback'], exp },
+    config.TOKEN_SIGNING_KEY,
+  );
+  return `${config.PUBLIC_BASE_URL}${API_PREFIX}/playback/${token}`;
+}
+
 /**
- * A signed URL for the session's playback object, valid for PLAYBACK_TOKEN_TTL_SECONDS; null when the
- * stored key is not one a player may read (logged: reading a session must not fail on a stored value).
+ * A signed URL for the session's playback object; null when the stored key is not one a player may read
+ * (logged: reading a session must not fail on a stored value).
  */
 export async function playbackUrl(c: Context<AppEnv>, row: SessionRow): Promise<string | null> {
-  const config = c.get('config');
   const path = playablePath(row.playback_key ?? '', row.tenant_uuid, row.uuid);
   if (path === null) {
     console.error(
@@ -40,11 +51,22 @@ export async function playbackUrl(c: Context<AppEnv>, row: SessionRow): Promise<
     );
     return null;
   }
-  const exp = Math.floor(Date.now() / 1000) + config.PLAYBACK_TOKEN_TTL_SECONDS;
-  const token = await signToken(
-    'pt1',
-    { t: row.tenant_uuid, s: row.uuid, sc: ['playback'], exp },
-    config.TOKEN_SIGNING_KEY,
-  );
-  return `${config.PUBLIC_BASE_URL}${API_PREFIX}/playback/${token}/${path}`;
+  return `${await playbackRoot(c, row)}/${path}`;
+}
+
+/** Statuses with something to watch: live while recording and processing, then the processed recording. */
+const PLAYER_STATUSES: ReadonlySet<string> = new Set(['recording', 'processing', 'ready']);
+
+/** Where the reviewer's player is served (Workers Static Assets, built from `player/`). */
+export const PLAYER_PAGE = '/ies/player/index.html';
+
+/**
+ * The reviewer's player page for the session, signed and expiring like the playback URL: its `src`
+ * parameter is the playback root the page (or an `<ies-player>` element) reads everything through. Null
+ * before anything was recorded and once nothing can be shown (failed, deleted).
+ */
+export async function playerUrl(c: Context<AppEnv>, row: SessionRow): Promise<string | null> {
+  if (!PLAYER_STATUSES.has(row.status)) return null;
+  const src = await playbackRoot(c, row);
+  return `${c.get('config').PUBLIC_BASE_URL}${PLAYER_PAGE}?src=${encodeURIComponent(src)}`;
 }

@@ -4,6 +4,7 @@
  * and read back by the tenant in timeline order, a page at a time.
  */
 import { createRoute } from '@hono/zod-openapi';
+import type { Client } from '@planetscale/database';
 import { cors } from 'hono/cors';
 import {
   CANDIDATE_EVENT_TYPES,
@@ -110,27 +111,36 @@ events.openapi(
   }),
   async (c) => {
     const query = c.req.valid('query');
-    const after = positionOf(query.cursor);
     const row = await sessionOf(c, { session_id: query.session_id });
-    const rows = await listEvents(c.get('db'), row.tenant_uuid, row.uuid, after, query.limit + 1);
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return c.json(
-      {
-        events: page.map((event) => ({
-          event_id: String(event.id),
-          type: event.type,
-          source: event.source,
-          severity: event.severity,
-          occurred_at_ms: Number(event.occurred_at_ms),
-          details: event.details,
-          idempotency_key: event.idempotency_key,
-        })),
-        next_cursor: rows.length > query.limit && last ? cursorOf(last) : null,
-      },
-      200,
-    );
+    return c.json(await eventPage(c.get('db'), row.tenant_uuid, row.uuid, query), 200);
   },
 );
+
+/**
+ * One page of a session's events in timeline order, as the API shows them: read by the tenant here and by
+ * a player holding the session's playback token (`routes/playback.ts`).
+ */
+export async function eventPage(
+  db: Pick<Client, 'execute'>,
+  tenantUuid: string,
+  sessionUuid: string,
+  query: { cursor?: string | undefined; limit: number },
+) {
+  const rows = await listEvents(db, tenantUuid, sessionUuid, positionOf(query.cursor), query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    events: page.map((event) => ({
+      event_id: String(event.id),
+      type: event.type,
+      source: event.source,
+      severity: event.severity,
+      occurred_at_ms: Number(event.occurred_at_ms),
+      details: event.details,
+      idempotency_key: event.idempotency_key,
+    })),
+    next_cursor: rows.length > query.limit && last ? cursorOf(last) : null,
+  };
+}
 
 export default events;

@@ -1,16 +1,20 @@
 /**
- * Serves a session's processed recording (playlists, segments, storyboard, stitched video) from S3 to a
- * player holding a playback token. Only objects under an asset's `processed/` folder are reachable.
+ * Serves a session's processed recording (playlists, segments, storyboard, frames, stitched video) from S3
+ * to a player holding a playback token, with what the player needs around it: the session's state and its
+ * integrity events. Only objects under an asset's `processed/` folder are reachable.
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { EventsQuery, type PlayerSessionBody } from '../../contracts/api.ts';
 import { sessionPrefix } from '../../contracts/storage.ts';
 import { verifyToken } from '../auth/tokens.ts';
+import { findSession } from '../db/sessions.ts';
 import { ApiError } from '../http/errors.ts';
 import type { AppEnv } from '../http/router.ts';
 import { playablePath } from '../playback/urls.ts';
 import { fetchObject } from '../s3/objects.ts';
-import { assertTenantActive } from './session-access.ts';
+import { eventPage } from './events.ts';
+import { assertTenantActive, parsed } from './session-access.ts';
 
 const playback = new Hono<AppEnv>();
 playback.use(
@@ -27,18 +31,50 @@ const FORWARDED_HEADERS = [
   'last-modified',
 ];
 
-playback.on(['GET', 'HEAD'], '/:token/:path{.+}', async (c) => {
+/** The playback token's claims, once it verifies and its tenant is still active. */
+async function playbackClaims(c: Context<AppEnv>) {
   const config = c.get('config');
-  const check = await verifyToken('pt1', c.req.param('token'), config.TOKEN_SIGNING_KEY, new Date());
+  const check = await verifyToken('pt1', c.req.param('token') ?? '', config.TOKEN_SIGNING_KEY, new Date());
   if (!check.ok)
     throw new ApiError(
       'UNAUTHORIZED',
       `Playback token ${check.reason === 'expired' ? 'expired' : 'invalid'}`,
     );
-  const key = `${sessionPrefix(check.claims.t, check.claims.s)}${c.req.param('path')}`;
-  if (playablePath(key, check.claims.t, check.claims.s) === null)
-    throw new ApiError('NOT_FOUND', 'No such object');
   await assertTenantActive(c, check.claims.t, check.claims.s);
+  return check.claims;
+}
+
+/** Statuses in which the recording is not processed yet, so only the live playlists can show it. */
+const LIVE_STATUSES: ReadonlySet<string> = new Set(['created', 'recording', 'processing']);
+
+playback.get('/:token/session', async (c) => {
+  const claims = await playbackClaims(c);
+  const row = await findSession(c.get('db'), claims.t, { session_id: claims.s });
+  if (!row) throw new ApiError('NOT_FOUND', 'No such session');
+  const path =
+    row.status === 'ready' ? playablePath(row.playback_key ?? '', row.tenant_uuid, row.uuid) : null;
+  const body: PlayerSessionBody = {
+    session_id: row.uuid,
+    status: row.status,
+    live: LIVE_STATUSES.has(row.status),
+    playback: path !== null && row.playback_type ? { type: row.playback_type, path } : null,
+    expires_at: new Date(claims.exp * 1000).toISOString(),
+  };
+  return c.json(body);
+});
+
+/** The token's own session only: the session id comes from the token, never from the request. */
+playback.get('/:token/events', async (c) => {
+  const claims = await playbackClaims(c);
+  const query = parsed(EventsQuery.omit({ session_id: true }), c.req.query());
+  return c.json(await eventPage(c.get('db'), claims.t, claims.s, query));
+});
+
+playback.on(['GET', 'HEAD'], '/:token/:path{.+}', async (c) => {
+  const config = c.get('config');
+  const claims = await playbackClaims(c);
+  const key = `${sessionPrefix(claims.t, claims.s)}${c.req.param('path')}`;
+  if (playablePath(key, claims.t, claims.s) === null) throw new ApiError('NOT_FOUND', 'No such object');
   const range = c.req.header('Range');
   const object = await fetchObject(config, key, {
     method: c.req.method,

@@ -35,7 +35,7 @@ import { createOrFindSession, markRecording } from '../db/sessions.ts';
 import { s3UploadUrl } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import { type AppEnv, createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
-import { playbackUrl } from '../playback/urls.ts';
+import { playbackUrl, playerUrl } from '../playback/urls.ts';
 import { enqueueJob } from '../queue.ts';
 import { objectExists } from '../s3/objects.ts';
 import { createPostPolicy } from '../s3/post-policy.ts';
@@ -160,6 +160,7 @@ session.openapi(
         session_id: row.uuid,
         status: row.status,
         playback,
+        player_url: await playerUrl(c, row),
         failure,
         deletion,
       },
