@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { ClockExchangeBody, ClockExchangeResponse, PresignedPolicyResponse } from '../contracts/api.ts';
+import { CLOCK_PROTOCOL } from '../contracts/clock-offset.ts';
 import type { Asset, UploadContentType } from '../contracts/storage.ts';
 
 export type UploadPolicy = z.infer<typeof PresignedPolicyResponse>;
@@ -77,8 +78,17 @@ export class ServiceApi {
     await this.request('POST', '/session/chunks', { key });
   }
 
-  /** One clock-sync exchange. */
-  async clock(exchange: ClockExchange): Promise<ClockReply> {
-    return (await (await this.request('POST', '/session/clock', exchange)).json()) as ClockReply;
+  /** One clock-sync exchange over HTTP; null for `previous` alone, which is answered 204. */
+  async clock(exchange: ClockExchange): Promise<ClockReply | null> {
+    const response = await this.request('POST', '/session/clock', exchange);
+    return response.status === 204 ? null : ((await response.json()) as ClockReply);
+  }
+
+  /** The session clock's WebSocket; the token goes as a subprotocol, since a WebSocket takes no headers. */
+  clockSocket(): WebSocket {
+    return new WebSocket(`${this.apiBase.replace(/^http/, 'ws')}/session/clock/socket`, [
+      CLOCK_PROTOCOL,
+      this.token,
+    ]);
   }
 }

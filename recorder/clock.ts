@@ -1,11 +1,13 @@
 /**
  * The browser's view of server time: its monotonic clock (`performance.timeOrigin + performance.now()`,
- * which a candidate changing the system clock does not move) plus the offset measured by HTTP clock
- * exchanges with the session's clock. Each exchange sends back the previous one's stamps and receipt,
- * because the service keeps a sample only with the receipt it signed for it.
+ * which a candidate changing the system clock does not move) plus the offset measured by clock exchanges
+ * with the session's clock: over its WebSocket, or over HTTP where the socket does not open. Each exchange
+ * sends back the previous one's stamps and receipt, because the service keeps a sample only with the
+ * receipt it signed for it; a burst ends by sending its last stamps alone. Each also carries `Date.now()`,
+ * so the service sees the system clock being changed.
  */
 import { bestOffset, type ClockSample, sampleFrom } from '../contracts/clock-offset.ts';
-import type { ClockExchange, ServiceApi } from './api.ts';
+import type { ClockExchange, ClockReply, ServiceApi } from './api.ts';
 import type { Emit } from './events.ts';
 
 /** Exchanges at start; the shortest round trip of them bounds the offset's error by rtt / 2. */
@@ -14,6 +16,10 @@ export const START_BURST = 8;
 const RESYNC_BURST = 4;
 const RESYNC_EVERY_MS = 60_000;
 const SAMPLES_KEPT = 64;
+/** How long the clock WebSocket may take to open before a burst goes over HTTP instead. */
+const SOCKET_OPEN_MS = 3000;
+
+type Send = (message: ClockExchange) => Promise<ClockReply | null>;
 
 /** Browser monotonic time in Unix-epoch milliseconds. */
 export const monotonicNow = (): number => performance.timeOrigin + performance.now();
@@ -63,14 +69,21 @@ export class ServerClock {
     window.removeEventListener('online', this.resync);
   }
 
-  /** `count` exchanges one after another; one sync at a time. A failed exchange ends the burst. */
+  /**
+   * `count` exchanges one after another, then the last one's stamps alone; one sync at a time. A failed
+   * exchange ends the burst.
+   */
   sync(count: number): Promise<void> {
     this.syncing ??= (async () => {
+      const channel = await openChannel(this.api);
       try {
-        for (let i = 0; i < count; i++) await this.exchange();
+        for (let i = 0; i < count; i++) await this.exchange(channel.send);
+        if (this.previous) await channel.send({ previous: this.previous });
+        this.previous = undefined;
       } catch (error) {
         this.emit('error', { message: `clock sync: ${(error as Error).message}` });
       } finally {
+        channel.close();
         this.syncing = undefined;
       }
       const best = this.estimate;
@@ -79,12 +92,52 @@ export class ServerClock {
     return this.syncing;
   }
 
-  private async exchange(): Promise<void> {
+  private async exchange(send: Send): Promise<void> {
     const t0 = monotonicNow();
-    const reply = await this.api.clock({ t0, previous: this.previous });
+    const reply = await send({ t0, wall_ms: Date.now(), previous: this.previous });
     const t3 = monotonicNow();
+    if (!reply) throw new Error('the clock exchange was not answered');
     this.samples.push(sampleFrom(t0, reply.server_ms, t3));
     if (this.samples.length > SAMPLES_KEPT) this.samples.shift();
     this.previous = { t0, server_ms: reply.server_ms, t3, receipt: reply.receipt };
   }
+}
+
+/** A burst's channel: the session clock's WebSocket, or HTTP when it does not open in time. */
+async function openChannel(api: ServiceApi): Promise<{ send: Send; close: () => void }> {
+  const socket = api.clockSocket();
+  const opened = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), SOCKET_OPEN_MS);
+    const settle = (open: boolean) => () => {
+      clearTimeout(timer);
+      resolve(open);
+    };
+    socket.addEventListener('open', settle(true), { once: true });
+    socket.addEventListener('error', settle(false), { once: true });
+  });
+  if (!opened) {
+    socket.close();
+    return { send: (message) => api.clock(message), close: () => undefined };
+  }
+  const send: Send = (message) =>
+    new Promise((resolve, reject) => {
+      const done = () => {
+        socket.removeEventListener('message', onMessage);
+        socket.removeEventListener('close', onClose);
+      };
+      const onMessage = (event: MessageEvent) => {
+        done();
+        const reply = JSON.parse(String(event.data)) as ClockReply & { error?: { message: string } };
+        if (reply.error) reject(new Error(reply.error.message));
+        else resolve(message.t0 === undefined ? null : reply);
+      };
+      const onClose = () => {
+        done();
+        reject(new Error('the clock socket closed'));
+      };
+      socket.addEventListener('message', onMessage);
+      socket.addEventListener('close', onClose);
+      socket.send(JSON.stringify(message));
+    });
+  return { send, close: () => socket.close(1000) };
 }

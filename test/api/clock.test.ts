@@ -6,6 +6,8 @@ import { request as httpRequest } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLOCK_PROTOCOL } from '../../contracts/clock-offset.ts';
 import { formatChunkName, rawPrefix } from '../../contracts/storage.ts';
+import { ServiceApi } from '../../recorder/api.ts';
+import { ServerClock } from '../../recorder/clock.ts';
 import {
   admin,
   call,
@@ -206,6 +208,40 @@ describe('clock exchanges', () => {
     void socket.send({ t0: 2 });
     expect(await socket.closed).toBe(1008);
   });
+});
+
+describe("the recorder's clock client", () => {
+  /** The recorder's ServiceApi with one way to the clock shut, to see which way a burst went. */
+  class OneWayApi extends ServiceApi {
+    private readonly shut: 'socket' | 'http';
+    constructor(token: string, shut: 'socket' | 'http') {
+      super(stack.apiBase, token);
+      this.shut = shut;
+    }
+    override clock(exchange: Parameters<ServiceApi['clock']>[0]) {
+      return this.shut === 'http' ? Promise.reject(new Error('HTTP shut')) : super.clock(exchange);
+    }
+    override clockSocket() {
+      return this.shut === 'socket' ? new WebSocket('ws://127.0.0.1:9/closed') : super.clockSocket();
+    }
+  }
+
+  for (const shut of ['http', 'socket'] as const) {
+    it(`syncs a burst of 8, its last stamps included, ${shut === 'http' ? 'over the WebSocket' : 'over HTTP when the socket does not open'}`, async () => {
+      const { sessionId } = await newSession(tenant);
+      const errors: string[] = [];
+      const clock = new ServerClock(
+        new OneWayApi(await candidateToken(tenant, sessionId), shut),
+        (event, payload) => {
+          if (event === 'error') errors.push((payload as { message: string }).message);
+        },
+      );
+      await clock.sync(8);
+      expect(errors).toEqual([]);
+      expect(Math.abs(clock.estimate?.offsetMs ?? Number.NaN)).toBeLessThan(50);
+      expect((await report(sessionId)).samples).toBe(8);
+    });
+  }
 });
 
 describe('wall-clock changes', () => {
