@@ -77,7 +77,13 @@ describe('malformed requests', () => {
     ['GET with both lookups', 'GET', `/session?session_id=${sessionId}&unique_identifier=a`, undefined, 400],
     ['GET with a bad uuid', 'GET', '/session?session_id=not-a-uuid', undefined, 400],
     ['GET with an unknown parameter', 'GET', '/session?unique_identifier=a&x=1', undefined, 400],
-    ['policy without asset', 'GET', `/session/presigned-policy?session_id=${sessionId}`, undefined, 400],
+    [
+      'policy with an empty asset',
+      'GET',
+      `/session/presigned-policy?session_id=${sessionId}&asset=`,
+      undefined,
+      400,
+    ],
     [
       'policy for an unknown asset',
       'GET',
