@@ -180,12 +180,16 @@ describe('gap planning', () => {
     expect(timeline.span).toEqual({ start: frameAt(grid, T0), frames: 120 });
   });
 
-  it('fills even a tiny lead-in, which has no segment before it to absorb it', () => {
+  it('fills even a tiny lead-in, which has no segment before it to absorb it, and tells it from a gap', () => {
     const timeline = plan([chunk(0, 200, 5000)], { startMs: T0 });
     expect(timeline.items.map((i) => [i.kind, i.span.frames])).toEqual([
       ['placeholder', 2],
       ['chunk', 50],
     ]);
+    expect(timeline.gaps.map((gap) => gap.filled)).toEqual(['lead_in']);
+    // Past the gap threshold, the wait before the first chunk is a gap like any other.
+    const late = plan([chunk(0, 2000, 5000)], { startMs: T0 });
+    expect(late.gaps.map((gap) => gap.filled)).toEqual(['placeholder']);
   });
 
   it('absorbs a short tail after the last chunk', () => {

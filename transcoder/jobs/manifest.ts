@@ -127,6 +127,7 @@ function videoSummary(asset: FinalizedAsset, video: PackagedVideo) {
     })),
     storyboard: video.storyboard,
     stitched_video: asset.keys.stitched,
+    lead_in_ms: framesToMs(video.timeline.gaps.find((gap) => gap.filled === 'lead_in')?.span.frames ?? 0),
     gaps: video.timeline.gaps
       .filter((gap) => gap.filled === 'placeholder')
       .map((gap) => {

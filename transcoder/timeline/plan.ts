@@ -20,10 +20,14 @@ export type TimelineItem<T extends TimelineChunk = TimelineChunk> =
   | { kind: 'chunk'; chunk: SlottedChunk<T>; span: FrameSpan; duration: number }
   | { kind: 'placeholder'; span: FrameSpan; duration: number };
 
-/** A stretch of the timeline no chunk fills. */
+/**
+ * A stretch of the timeline no chunk fills. `lead_in` is a placeholder too, but only the short wait
+ * (under the gap threshold) before an asset's first chunk when another asset started first — a webcam
+ * whose recorder started a few milliseconds after the screen's: nothing of the recording is missing.
+ */
 export interface TimelineGap {
   span: FrameSpan;
-  filled: 'placeholder' | 'absorbed';
+  filled: 'placeholder' | 'absorbed' | 'lead_in';
 }
 
 /** An asset's playlist on the session timeline. */
@@ -84,7 +88,8 @@ export function planTimeline<T extends TimelineChunk>(input: TimelineInput<T>): 
       previous.duration += frames;
       gaps.push({ span: { start: cursor, frames }, filled: 'absorbed' });
     } else {
-      gaps.push({ span: { start: cursor, frames }, filled: 'placeholder' });
+      const leadIn = !previous && frames <= thresholdFrames;
+      gaps.push({ span: { start: cursor, frames }, filled: leadIn ? 'lead_in' : 'placeholder' });
       for (const piece of splitFrames(frames, maxPiece)) {
         items.push({ kind: 'placeholder', span: { start: cursor, frames: piece }, duration: piece });
         cursor += piece;
