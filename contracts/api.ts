@@ -303,14 +303,17 @@ export const API_KEY_SCOPES = [
   'session:process',
   'events:write',
   'session:delete',
+  'webhooks:manage',
 ] as const;
 export const ApiKeyScope = z.enum(API_KEY_SCOPES);
 export type ApiKeyScope = z.infer<typeof ApiKeyScope>;
 /**
- * A key issued without `scopes` gets these: every scope but `session:delete`, which erases recordings and
- * is given only when asked for. Keys keep the scopes they were issued with, so none gains it either.
+ * A key issued without `scopes` gets these: every scope but `session:delete`, which erases recordings, and
+ * `webhooks:manage`, which sends the tenant's events to a URL of the key holder's choosing; both are given
+ * only when asked for. Keys keep the scopes they were issued with, so none gains them either.
  */
-export const DEFAULT_API_KEY_SCOPES = API_KEY_SCOPES.filter((scope) => scope !== 'session:delete');
+const ASKED_FOR_ONLY: readonly ApiKeyScope[] = ['session:delete', 'webhooks:manage'];
+export const DEFAULT_API_KEY_SCOPES = API_KEY_SCOPES.filter((scope) => !ASKED_FOR_ONLY.includes(scope));
 
 export const TENANT_STATUSES = ['active', 'inactive', 'suspended'] as const;
 

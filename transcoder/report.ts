@@ -1,7 +1,8 @@
 /**
  * The transcoder's two outward channels. The Worker owns the sessions table, so a finalize outcome is
  * POSTed to its internal endpoint (`SessionStatusReport`, Bearer INTERNAL_TOKEN) rather than written to
- * MySQL; downstream services learn of frames and finished sessions from the events queue (`ServiceEvent`).
+ * MySQL; downstream services learn of frames and finished sessions from the events queue (`ServiceEvent`),
+ * and each event is also POSTed to the Worker, which delivers it to the tenant's webhooks.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DeletionReport, ServiceEvent, SessionStatusReport } from '../contracts/jobs.ts';
@@ -12,7 +13,7 @@ export interface Reporter {
   status(report: SessionStatusReport, signal?: AbortSignal): Promise<void>;
   /** Records what a delete job removed with the Worker; retried as `status` is. */
   deletion(report: DeletionReport, signal?: AbortSignal): Promise<void>;
-  /** Publishes an event on the events queue. */
+  /** Publishes an event on the events queue, then reports it to the Worker for the tenant's webhooks. */
   event(event: ServiceEvent): Promise<void>;
 }
 
@@ -45,6 +46,8 @@ export interface ReporterOptions {
 export const SESSION_STATUS_PATH = '/ies/api/v2/internal/session-status';
 /** The Worker's internal route for deletion reports. */
 export const DELETION_REPORT_PATH = '/ies/api/v2/internal/deletion-report';
+/** The Worker's internal route for events, which it delivers to webhooks. */
+export const EVENTS_PATH = '/ies/api/v2/internal/events';
 
 const DEFAULT_RETRY_DELAYS_MS = [500, 1000, 2000];
 
@@ -97,12 +100,14 @@ export function createReporter(o: ReporterOptions): Reporter {
     deletion: (report, signal) =>
       post(DELETION_REPORT_PATH, JSON.stringify(DeletionReport.parse(report)), signal),
     async event(event) {
-      await o.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: o.eventsQueueUrl,
-          MessageBody: JSON.stringify(ServiceEvent.parse(event)),
-        }),
-      );
+      const body = JSON.stringify(ServiceEvent.parse(event));
+      await o.sqs.send(new SendMessageCommand({ QueueUrl: o.eventsQueueUrl, MessageBody: body }));
+      try {
+        await post(EVENTS_PATH, body);
+      } catch (error) {
+        // A session the Worker does not know has no tenant to deliver to; the queue has the event.
+        if (!(error instanceof StatusReportRejectedError && error.status === 404)) throw error;
+      }
     },
   };
 }

@@ -18,6 +18,7 @@ import health from './routes/health.ts';
 import internal from './routes/internal.ts';
 import playback from './routes/playback.ts';
 import session from './routes/session.ts';
+import { adminWebhooks, tenantWebhooks } from './routes/webhooks.ts';
 
 /** JSON bodies of this API are small; anything larger is refused before it is parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -52,7 +53,9 @@ app.route(API_PREFIX, health);
 app.route(API_PREFIX, session);
 app.route(API_PREFIX, clock);
 app.route(API_PREFIX, events);
+app.route(API_PREFIX, tenantWebhooks);
 app.route(`${API_PREFIX}/admin`, admin);
+app.route(`${API_PREFIX}/admin`, adminWebhooks);
 app.route(`${API_PREFIX}/internal`, internal);
 app.route(`${API_PREFIX}/playback`, playback);
 

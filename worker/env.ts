@@ -5,10 +5,13 @@
 import { AwsClient } from 'aws4fetch';
 import { z } from 'zod';
 import type { SessionClock } from './clock/session-clock.ts';
+import type { WebhookDispatcher } from './webhooks/dispatcher.ts';
 
 /** Bindings exactly as workerd hands them to `fetch`. */
 export interface Bindings {
   SESSION_CLOCK: DurableObjectNamespace<SessionClock>;
+  /** One per tenant: when its webhook deliveries are retried. */
+  WEBHOOK_DISPATCHER: DurableObjectNamespace<WebhookDispatcher>;
   /** Workers Rate Limiting: chunk notices per candidate session. */
   CHUNK_NOTICES: RateLimit;
   [name: string]: unknown;
@@ -52,6 +55,10 @@ const EnvSchema = z.object({
   CANDIDATE_TOKEN_TTL_SECONDS: Seconds(4 * 3600, 12 * 3600),
   PLAYBACK_TOKEN_TTL_SECONDS: Seconds(3600, 24 * 3600),
   RECORDER_VIDEO_TYPE: z.enum(['video/webm', 'video/mp4']).default('video/webm'),
+  /** Webhook signing secrets are stored encrypted under a key derived from this (`worker/webhooks/crypto.ts`). */
+  WEBHOOK_SECRET_KEY: z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 characters').optional(),
+  /** The first wait before a failed webhook delivery is tried again; it doubles per attempt. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

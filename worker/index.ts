@@ -1,10 +1,14 @@
-/** Worker entry: the API, the scheduled retention run and the per-session Durable Object, nothing else. */
+/**
+ * Worker entry: the API, the scheduled retention run and the Durable Objects (per session, per tenant's
+ * webhooks), nothing else.
+ */
 import app from './app.ts';
 import { databaseClient } from './db/client.ts';
 import { type Bindings, configFrom } from './env.ts';
 import { enforceRetention } from './erasure.ts';
 
 export { SessionClock } from './clock/session-clock.ts';
+export { WebhookDispatcher } from './webhooks/dispatcher.ts';
 export default {
   fetch: app.fetch,
   scheduled(controller, env, ctx) {

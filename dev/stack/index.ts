@@ -62,6 +62,8 @@ export interface StackOptions {
   ports?: { api?: number; s3?: number; mysql?: number };
   /** Also run the transcoder process. */
   transcoder?: boolean;
+  /** Worker variables over the stack's own (a test stack's short webhook retry delay, say). */
+  workerVars?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -73,15 +75,17 @@ export interface Stack {
 /** Secrets are generated once per stack folder and kept, so tokens and keys survive a restart. */
 async function stackSecrets(dir: string) {
   const file = join(dir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+  const kept = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, string>) : {};
   // Hex, not base64url: a secret starting with '-' reads as an option where it is passed on a command
   // line (`--admin-token <token>`: node:util parseArgs refuses it as ambiguous).
   const secret = () => randomBytes(32).toString('hex');
+  // A folder from before a secret existed gets that one added, and keeps the others.
   const secrets = {
-    adminToken: secret(),
-    internalToken: secret(),
-    tokenSigningKey: secret(),
-    psdbPassword: secret(),
+    adminToken: kept.adminToken ?? secret(),
+    internalToken: kept.internalToken ?? secret(),
+    tokenSigningKey: kept.tokenSigningKey ?? secret(),
+    psdbPassword: kept.psdbPassword ?? secret(),
+    webhookSecretKey: kept.webhookSecretKey ?? secret(),
   };
   await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -269,6 +273,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         SQS_ENDPOINT: awsEndpoint,
         JOBS_QUEUE_URL: queues.jobs,
         PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+        WEBHOOK_SECRET_KEY: secrets.webhookSecretKey,
+        ...options.workerVars,
       },
     });
     stops.push(() => worker.stop());

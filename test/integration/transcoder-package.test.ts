@@ -46,6 +46,8 @@ let storage: Storage;
 let statusServer: Server;
 let work: string;
 const reports: SessionStatusReport[] = [];
+/** The events the transcoder reported to the stand-in Worker (for webhooks), beside the events queue. */
+const reportedEvents: ServiceEvent[] = [];
 let services: Parameters<typeof runJob>[0];
 let chunks: PlannedChunk[];
 
@@ -117,7 +119,8 @@ beforeAll(async () => {
     let body = '';
     request.on('data', (data) => (body += data));
     request.on('end', () => {
-      reports.push(JSON.parse(body));
+      if (request.url?.endsWith('/internal/events')) reportedEvents.push(JSON.parse(body));
+      else reports.push(JSON.parse(body));
       response.writeHead(204).end();
     });
   });
@@ -323,7 +326,7 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
     ]);
   });
 
-  it('marks the session ready with its playback and announces it', () => {
+  it('marks the session ready with its playback and announces it on the queue and to the Worker', () => {
     expect(reports.filter((r) => r.session_uuid === session)).toEqual([
       {
         version: 1,
@@ -346,6 +349,8 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
       'webcam:0',
       'webcam:1',
     ]);
+    // Each event also went to the Worker, for the tenant's webhooks.
+    expect(reportedEvents.filter((e) => e.session_uuid === session)).toEqual(mine);
   });
 
   it('writes the same objects when finalize runs again', async () => {

@@ -37,6 +37,8 @@ let chunkFiles: string[];
 const queues = { jobs: '', dlq: '', events: '' };
 /** The status reports the stand-in Worker accepted. */
 const reports: SessionStatusReport[] = [];
+/** The events the transcoder reported to the stand-in Worker (for webhooks), beside the events queue. */
+const reportedEvents: ServiceEvent[] = [];
 /** Sessions the stand-in Worker does not know: it answers 404, as the real one does. */
 const unknownSessions = new Set<string>();
 /** How many more reports of a session the stand-in Worker answers 503 to, as a Worker whose database is down. */
@@ -218,6 +220,11 @@ beforeAll(async () => {
     let body = '';
     request.on('data', (data) => (body += data));
     request.on('end', async () => {
+      if (request.url?.endsWith('/internal/events')) {
+        reportedEvents.push(JSON.parse(body));
+        response.writeHead(204).end();
+        return;
+      }
       const report = JSON.parse(body) as SessionStatusReport;
       const held = heldReports.get(report.session_uuid);
       if (held) {

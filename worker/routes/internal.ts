@@ -1,15 +1,16 @@
 /**
- * The transcoder's channel back: it reports finalize and delete outcomes here, since the Worker owns the
- * sessions and deletion_audit tables.
+ * The transcoder's channel back: it reports finalize and delete outcomes and its events here, since the
+ * Worker owns the sessions, deletion_audit and webhook tables.
  */
 import { createRoute } from '@hono/zod-openapi';
-import { DeletionReport, SessionStatusReport } from '../../contracts/jobs.ts';
+import { DeletionReport, ServiceEvent, SessionStatusReport } from '../../contracts/jobs.ts';
 import { requireSecret } from '../auth/middleware.ts';
 import { applyDeletionReport } from '../db/deletions.ts';
-import { applyStatusReport } from '../db/sessions.ts';
+import { applyStatusReport, findSession } from '../db/sessions.ts';
 import { ApiError } from '../http/errors.ts';
 import { createRouter, errorResponses, jsonBody } from '../http/router.ts';
 import { playablePath } from '../playback/urls.ts';
+import { publishWebhookEvent, requestPublishContext } from '../webhooks/publish.ts';
 
 const internal = createRouter();
 internal.use('*', requireSecret('INTERNAL_TOKEN'));
@@ -49,9 +50,54 @@ internal.openapi(
     responses: { 204: { description: 'Recorded' }, ...errorResponses(400, 401, 404, 413, 415) },
   }),
   async (c) => {
-    if (!(await applyDeletionReport(c.get('db'), c.req.valid('json')))) {
+    const report = c.req.valid('json');
+    if (!(await applyDeletionReport(c.get('db'), report))) {
       throw new ApiError('NOT_FOUND', 'No such deletion');
     }
+    if (report.scope === 'session') {
+      // One event per deletion, however often its job reports: the deletion id makes the event.
+      await publishWebhookEvent(requestPublishContext(c), {
+        type: 'session.deleted',
+        tenantUuid: report.tenant_uuid,
+        sessionUuid: report.session_uuid,
+        occurredAt: new Date().toISOString(),
+        data: {
+          deletion_id: report.deletion_id,
+          objects_removed: report.objects_removed,
+          bytes_removed: report.bytes_removed,
+        },
+        identity: report.deletion_id,
+      });
+    }
+    return c.body(null, 204);
+  },
+);
+
+internal.openapi(
+  createRoute({
+    method: 'post',
+    path: '/events',
+    summary: 'The transcoder reports an event it published, for the tenant’s webhooks',
+    description:
+      'The same event reported again (the transcoder retries) is delivered once per endpoint. An event of a deleted session is accepted and delivered to no one.',
+    security: [{ InternalToken: [] }],
+    request: { body: jsonBody(ServiceEvent) },
+    responses: { 204: { description: 'Recorded' }, ...errorResponses(400, 401, 404, 413, 415) },
+  }),
+  async (c) => {
+    const event = c.req.valid('json');
+    const session = await findSession(c.get('db'), event.tenant_uuid, { session_id: event.session_uuid });
+    if (!session) throw new ApiError('NOT_FOUND', 'No such session');
+    if (session.status === 'deleted') return c.body(null, 204);
+    const { version: _, type, tenant_uuid, session_uuid, occurred_at, ...data } = event;
+    await publishWebhookEvent(requestPublishContext(c), {
+      type,
+      tenantUuid: tenant_uuid,
+      sessionUuid: session_uuid,
+      occurredAt: occurred_at,
+      data,
+      identity: JSON.stringify(event),
+    });
     return c.body(null, 204);
   },
 );
