@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { ClockExchangeBody, ClockExchangeResponse, PresignedPolicyResponse } from '../contracts/api.ts';
 import { CLOCK_PROTOCOL } from '../contracts/clock-offset.ts';
 import type { Asset, UploadContentType } from '../contracts/storage.ts';
+import type { IntegrityEvent } from './reporter.ts';
 
 export type UploadPolicy = z.infer<typeof PresignedPolicyResponse>;
 export type ClockExchange = z.infer<typeof ClockExchangeBody>;
@@ -76,6 +77,12 @@ export class ServiceApi {
   /** Tells the service the chunk at `key` landed, so it is processed now. */
   async notice(key: string): Promise<void> {
     await this.request('POST', '/session/chunks', { key });
+  }
+
+  /** Stores integrity events of the token's session (at most 100). */
+  async events(events: readonly IntegrityEvent[]): Promise<void> {
+    const response = await this.request('POST', '/session/events', { events });
+    await response.body?.cancel();
   }
 
   /** One clock-sync exchange over HTTP; null for `previous` alone, which is answered 204. */

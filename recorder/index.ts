@@ -17,6 +17,7 @@ import { ChunkRecorder, pickVideoType, type RecordedChunk } from './capture.ts';
 import { ServerClock } from './clock.ts';
 import { Emitter, type RecorderState, type RecorderStats, type RecorderSummary } from './events.ts';
 import { ChunkQueue, NotStoredError } from './queue.ts';
+import { reportSignals } from './reporter.ts';
 import { ScreenshotTaker } from './screenshots.ts';
 import { watchIntegrity } from './signals.ts';
 import { Uploader } from './uploader.ts';
@@ -64,6 +65,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
   const { emit } = events;
   const api = new ServiceApi(options.apiBase, options.token);
   const clock = new ServerClock(api, emit);
+  const signals = reportSignals(events, api, () => clock.serverTime());
   const wants = (asset: Asset) => options.assets.includes(asset);
   const stats: RecorderStats = {
     state: 'idle',
@@ -208,7 +210,9 @@ export function createRecorder(options: RecorderOptions): Recorder {
       unwatch();
       for (const stream of streams) for (const track of stream.getTracks()) track.stop();
       clock.stop();
-      await uploader?.flush(options.flushTimeoutMs ?? 120_000);
+      const flushMs = options.flushTimeoutMs ?? 120_000;
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, flushMs));
+      await Promise.all([uploader?.flush(flushMs), Promise.race([signals.flush(), deadline])]);
       await uploader?.stop();
       queueChanged();
       queue?.close();

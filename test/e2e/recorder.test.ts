@@ -180,7 +180,8 @@ describe('recorder SDK on the demo candidate page', () => {
     await expectEveryChunkOnce(await sessionOf(attempt), queued);
   }, 240_000);
 
-  it('raises share_stopped when the screen-share track ends; the screen recording ends, the webcam goes on', async () => {
+  it('raises share_stopped when the screen-share track ends, stored as an integrity event; the screen recording ends, the webcam goes on', async () => {
+    const attempt = `attempt-${randomUUID()}`;
     await withCandidate(async (page, context) => {
       // Keeps the captured stream reachable, as the browser's "Stop sharing" button would end it.
       await context.addInitScript(() => {
@@ -192,7 +193,7 @@ describe('recorder SDK on the demo candidate page', () => {
           return stream;
         };
       });
-      await page.goto(candidateUrl());
+      await page.goto(candidateUrl(attempt));
       await waitForStats(page, (s) => s.state === 'recording' && s.recorded.screenshare > 0);
       const before = (await statsOf(page)).recorded.screenshare;
       await page.evaluate(() => {
@@ -209,6 +210,17 @@ describe('recorder SDK on the demo candidate page', () => {
       expect((await statsOf(page)).recorded.screenshare).toBeLessThanOrEqual(before + 1);
       const events = await page.evaluate(() => window.iesEvents.map((e) => e.event));
       expect(events).not.toContain('recorder_error');
+      // The tenant finds it among the session's integrity events, from the candidate's browser.
+      const session = await sessionOf(attempt);
+      await expect
+        .poll(async () => (await tenant.as('GET', `/session/events?session_id=${session}`)).body, {
+          timeout: 30_000,
+        })
+        .toMatchObject({
+          events: expect.arrayContaining([
+            expect.objectContaining({ type: 'share_stopped', severity: 'critical', source: 'candidate' }),
+          ]),
+        });
     });
   }, 120_000);
 });
