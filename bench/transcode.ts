@@ -34,6 +34,7 @@ import { SEGMENT_MUXING } from '../transcoder/media/args.ts';
 import { assetKeys, chunkStem } from '../transcoder/storage/layout.ts';
 import { mapLimit } from '../transcoder/storage/parallel.ts';
 import { createStorage } from '../transcoder/storage/s3.ts';
+import { cpuSeconds } from './proc-cpu.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
@@ -202,20 +203,6 @@ function pss(pid: number): number {
   }
 }
 
-// Kernel clock ticks per second of /proc times (getconf CLK_TCK; 100 on Linux).
-const CLOCK_TICKS = 100;
-
-/**
- * CPU seconds used by a process and its children that have ended (ffmpeg runs): utime, stime, cutime and
- * cstime from /proc/<pid>/stat. Unlike wall time, this barely moves when other work shares the machine.
- */
-function cpuSeconds(pid: number): { node: number; children: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = (i: number) => Number(fields[i]) / CLOCK_TICKS;
-  return { node: ticks(11) + ticks(12), children: ticks(13) + ticks(14) };
-}
-
 /** The largest footprint seen between `start()` and `stop()`. */
 function rssSampler(pid: number) {
   let peak: Footprint = { self: 0, child: 0, tree: 0, treePss: 0, treeOnce: 0 };
@@ -349,7 +336,7 @@ async function main() {
     const chunkSec = (performance.now() - chunkStart) / 1000;
     const chunkCpuEnd = cpuSeconds(child.pid ?? 0);
     const chunkCpu = {
-      node: chunkCpuEnd.node - chunkCpuStart.node,
+      node: chunkCpuEnd.self - chunkCpuStart.self,
       ffmpeg: chunkCpuEnd.children - chunkCpuStart.children,
     };
     const chunkCpuSec = chunkCpu.node + chunkCpu.ffmpeg;
