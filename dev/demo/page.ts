@@ -106,7 +106,13 @@ document.getElementById('end').onclick = async () => {
     body: JSON.stringify({ session_id: sessionId }),
   });
   window.iesEnded = { summary, status: reply.status };
-  show('summary', 'Attempt ended (' + reply.status + '): ' + JSON.stringify(summary));
+  show('summary', 'Attempt ended (' + reply.status + '): ' + JSON.stringify(summary) + ' ');
+  // What a recruiter opens next: the demo tenant's review link, which waits for processing.
+  const review = document.createElement('a');
+  review.href = '/review?session_id=' + encodeURIComponent(sessionId);
+  review.textContent = 'Watch the recording';
+  review.id = 'review';
+  document.getElementById('summary').append(review);
 };
 if (${scriptJson(o.autostart)}) start();
 </script>

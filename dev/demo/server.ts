@@ -13,7 +13,7 @@ import { candidatePage } from './page.ts';
 export interface DemoOptions {
   /** The service's API base, e.g. http://127.0.0.1:8787/ies/api/v2. */
   apiBase: string;
-  /** The demo tenant's API key (scopes session:create, session:upload, session:process). */
+  /** The demo tenant's API key (scopes session:create, session:read, session:upload, session:process). */
   apiKey: string;
   /** Default: a free port. */
   port?: number;
@@ -32,6 +32,15 @@ const CandidateQuery = z.strictObject({
   screenshot_every_ms: z.coerce.number().int().min(1000).max(600_000).default(10_000),
 });
 const EndBody = z.strictObject({ session_id: z.uuid() });
+const ReviewQuery = z.strictObject({ session_id: z.uuid() });
+
+/** While the session is processed, a page that looks again every 2 s. */
+const waitingPage = (status: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
+<title>Processing the recording</title></head>
+<body style="font: 16px system-ui, sans-serif; margin: 3rem auto; max-width: 40rem">
+<h1>Processing the recording</h1><p>The session is <strong>${status}</strong>; this page opens the player when it is ready.</p>
+</body></html>`;
 
 class DemoError extends Error {
   readonly status: number;
@@ -52,7 +61,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const response = await fetch(`${apiBase}${path}`, {
       method,
       headers: { 'X-API-TOKEN': options.apiKey, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
     if (!response.ok) throw new DemoError(502, `${method} ${path}: ${response.status} ${text}`);
@@ -107,6 +116,21 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     res.writeHead(processed.headers.get('X-IES-Finalize') === 'enqueued' ? 202 : 200).end();
   };
 
+  /** The recruiter's side: the signed player URL once the session is ready, a waiting page until then. */
+  const review = async (url: URL, res: ServerResponse) => {
+    const parsed = ReviewQuery.safeParse(Object.fromEntries(url.searchParams));
+    if (!parsed.success) throw new DemoError(400, z.prettifyError(parsed.error));
+    const query = new URLSearchParams({ session_id: parsed.data.session_id });
+    const session = await service('GET', `/session?${query}`, undefined);
+    const playerUrl = session.body.player_url;
+    if (session.body.status === 'ready' && typeof playerUrl === 'string') {
+      res.writeHead(302, { Location: playerUrl, 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(waitingPage(String(session.body.status)));
+  };
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const route = `${req.method} ${url.pathname}`;
@@ -115,7 +139,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         ? candidate(url, res)
         : route === 'POST /candidate/end'
           ? end(req, res)
-          : Promise.reject(new DemoError(404, 'No such page: try /candidate?unique_identifier=attempt-1'));
+          : route === 'GET /review'
+            ? review(url, res)
+            : Promise.reject(new DemoError(404, 'No such page: try /candidate?unique_identifier=attempt-1'));
     handled.catch((error: unknown) => {
       const status = error instanceof DemoError ? error.status : 500;
       const message = error instanceof Error ? error.message : String(error);

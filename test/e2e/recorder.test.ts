@@ -127,6 +127,16 @@ describe('recorder SDK on the demo candidate page', () => {
       expect(manifest.assets[asset]?.gaps, asset).toEqual([]);
       expect(manifest.assets[asset]?.missing_seq_count, asset).toBe(0);
     }
+    // The demo's review link, the page's "Watch the recording", now opens the signed player.
+    const review = await fetch(`${stack.demoUrl}/review?session_id=${session}`, { redirect: 'manual' });
+    expect(review.status).toBe(302);
+    const { player_url } = (await tenant.as('GET', `/session?session_id=${session}`)).body as {
+      player_url: string;
+    };
+    const location = new URL(review.headers.get('location') ?? '');
+    expect(location.origin + location.pathname).toBe(
+      new URL(player_url).origin + new URL(player_url).pathname,
+    );
   }, 300_000);
 
   it('uploads every chunk exactly once after 20 s offline', async () => {
