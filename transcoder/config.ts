@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   GAP_THRESHOLD_MS: whole(500, 0, 60_000),
   LIVE_HOLD_TIMEOUT_SECONDS: whole(30, 0, 3600),
   SHUTDOWN_DEADLINE_SECONDS: whole(25, 1, 3600),
+  DEAD_LETTER_POLL_SECONDS: whole(30, 1, 3600),
 });
 
 /** Validated settings, grouped by what uses them. */
@@ -57,6 +58,7 @@ export interface Config {
   gapThresholdMs: number;
   liveHoldMs: number;
   shutdownDeadlineMs: number;
+  deadLetterPollMs: number;
 }
 
 /** Thrown when the environment does not describe a usable transcoder; the message names every bad variable. */
@@ -103,5 +105,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     gapThresholdMs: e.GAP_THRESHOLD_MS,
     liveHoldMs: e.LIVE_HOLD_TIMEOUT_SECONDS * 1000,
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_SECONDS * 1000,
+    deadLetterPollMs: e.DEAD_LETTER_POLL_SECONDS * 1000,
   };
 }

@@ -4,10 +4,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { ConfigError, loadConfig } from './config.ts';
+import { createDeadLetterReader, type DeadLetterReader } from './consumer/dead-letters.ts';
 import { type HealthServer, startHealthServer } from './consumer/health.ts';
 import { createJsonLogger } from './consumer/log.ts';
 import { createJobConsumer } from './consumer/pool.ts';
 import { describeError } from './jobs/context.ts';
+import { reportFailure } from './jobs/finalize.ts';
 import { runJob } from './jobs/index.ts';
 import { createServices } from './services.ts';
 
@@ -40,10 +42,28 @@ const consumer = createJobConsumer({
     }),
 });
 let health: HealthServer;
+let deadLetters: DeadLetterReader | undefined;
 try {
   health = await startHealthServer(config.healthPort, config.healthHost, consumer.status);
   log.info('health endpoint listening', { port: health.port });
   await consumer.start();
+  const deadLetterQueueUrl = consumer.deadLetterQueueUrl();
+  if (deadLetterQueueUrl) {
+    deadLetters = createDeadLetterReader({
+      sqs,
+      queueUrl: deadLetterQueueUrl,
+      pollMs: config.deadLetterPollMs,
+      log,
+      reportDead: (job, reason) =>
+        reportFailure(
+          { ...services, signal: new AbortController().signal, lastAttempt: true, now: Date.now },
+          job,
+          'processing_error',
+          reason,
+        ),
+    });
+    deadLetters.start();
+  }
 } catch (error) {
   log.error('cannot start', { error: describeError(error) });
   process.exit(1);
@@ -54,7 +74,7 @@ async function shutdown(signal: NodeJS.Signals) {
   if (stopping) return;
   stopping = true;
   log.info('shutdown requested', { signal });
-  await consumer.drain();
+  await Promise.all([consumer.drain(), deadLetters?.stop()]);
   await health.close();
   process.exit(0);
 }

@@ -107,6 +107,7 @@ async function startTranscoder(env: Record<string, string> = {}): Promise<Transc
       WORK_DIR: join(work, 'transcoder'),
       // Short, so a drain (which lets open long polls run out) takes a second or two.
       SHUTDOWN_DEADLINE_SECONDS: '2',
+      DEAD_LETTER_POLL_SECONDS: '1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -419,6 +420,54 @@ describe('the transcoder service', () => {
         .join(),
     ).not.toContain(session);
     await until('the jobs queue to empty', () => queued('jobs').inflight.length === 0 || undefined);
+  });
+
+  it('fails a session whose finalize was killed on its last delivery, once, and leaves the message marked in the DLQ', async () => {
+    const session = 'b9b9b9b9-b9b9-4b9b-8b9b-b9b9b9b9b9b9';
+    await uploadSession(session);
+    await send(JSON.stringify(finalizeJob(TENANT, session)));
+    // Every delivery dies where the job ends, at its held report: no run can finish or fail by itself.
+    // The held reports are let go only at the end, so none of the dead runs' reports is ever taken.
+    const held: Array<ReturnType<typeof holdReport>> = [];
+    for (let attempt = 1; attempt <= MAX_RECEIVE_COUNT; attempt++) {
+      const report = holdReport(session);
+      held.push(report);
+      const transcoder = await startTranscoder({ CONCURRENCY: '1' });
+      await report.arrived;
+      const started = await transcoder.waitForLog(
+        (line) => line.msg === 'job started' && line.sessionId === session,
+      );
+      expect(started.attempt).toBe(attempt);
+      transcoder.child.kill('SIGKILL');
+      await transcoder.exited;
+    }
+    heldReports.delete(session);
+
+    // SQS moves the message to the DLQ at its next receive; the DLQ reader fails the session.
+    const reader = await startTranscoder();
+    const failed = await until('the failure report', () =>
+      reports.find((report) => report.session_uuid === session),
+    );
+    expect(failed).toMatchObject({ status: 'failed', failure_code: 'processing_error' });
+    expect(failed.reason).toContain('dead-letter queue');
+    const marked = await until('the marked message in the DLQ', () =>
+      queued('jobs-dlq').ready.find(
+        (message) => message.body.includes(session) && message.messageAttributes?.session_failed_reported,
+      ),
+    );
+    expect(JSON.parse(marked.body)).toMatchObject({ type: 'finalize', session_uuid: session });
+    // Read again at later polls, it is not reported again.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(reports.filter((report) => report.session_uuid === session)).toHaveLength(1);
+    const failedEvents = (list: ServiceEvent[]) =>
+      list.filter((event) => event.type === 'session.failed' && event.session_uuid === session);
+    expect(failedEvents(events())).toHaveLength(1);
+    expect(failedEvents(reportedEvents)).toHaveLength(1);
+    const dead = [...queued('jobs-dlq').ready, ...queued('jobs-dlq').inflight.map((entry) => entry.message)];
+    expect(dead.filter((message) => message.body.includes(session))).toHaveLength(1);
+    expect(reader.logs.filter((line) => line.msg.startsWith('dead finalize reported'))).toHaveLength(1);
+    expect(reader.logs.some((line) => line.msg === 'job started' && line.sessionId === session)).toBe(false);
+    for (const report of held) report.release();
   });
 
   it('on SIGTERM stops polling and lets a running job finish within the deadline', async () => {

@@ -36,6 +36,7 @@ describe('transcoder configuration', () => {
       gapThresholdMs: 500,
       liveHoldMs: 30_000,
       shutdownDeadlineMs: 25_000,
+      deadLetterPollMs: 30_000,
     });
     expect(config.workDir.length).toBeGreaterThan(0);
     expect(config.s3.endpoint).toBeUndefined();
@@ -59,6 +60,7 @@ describe('transcoder configuration', () => {
       FRAMES_FPS: '0.5',
       LIVE_HOLD_TIMEOUT_SECONDS: '0',
       SHUTDOWN_DEADLINE_SECONDS: '5',
+      DEAD_LETTER_POLL_SECONDS: '1',
     });
     expect(config).toMatchObject({
       s3: { endpoint: 'http://127.0.0.1:4566' },
@@ -71,6 +73,7 @@ describe('transcoder configuration', () => {
       framesFps: 0.5,
       liveHoldMs: 0,
       shutdownDeadlineMs: 5000,
+      deadLetterPollMs: 1000,
     });
     expect(config.aws.credentials.sessionToken).toBe('token');
   });

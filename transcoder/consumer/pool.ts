@@ -79,6 +79,8 @@ export interface JobConsumer {
   /** Stops polling and finishes or releases running jobs by the deadline; resolves when nothing is left. */
   drain(): Promise<void>;
   status(): { state: ConsumerState; inFlight: number };
+  /** The dead-letter queue named by the jobs queue's redrive policy, once started; none without one. */
+  deadLetterQueueUrl(): string | undefined;
 }
 
 /** The abort reason given to jobs still running when the shutdown deadline passes. */
@@ -241,5 +243,6 @@ export function createJobConsumer(o: JobConsumerOptions): JobConsumer {
     },
 
     status: () => ({ state, inFlight: running.size }),
+    deadLetterQueueUrl: () => deadLetterQueueUrl,
   };
 }

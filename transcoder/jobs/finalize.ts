@@ -364,12 +364,12 @@ export async function runFinalizeJob(ctx: JobContext, job: FinalizeJob): Promise
       ctx.log.warn('session failed', { failureCode: error.code, reason: error.message });
       return;
     }
-    if (ctx.lastAttempt) {
-      await reportFailure(ctx, job, 'processing_error', describeError(error)).catch((reportError) =>
-        ctx.log.error('could not report the failure', { error: describeError(reportError) }),
-      );
-    }
-    throw error;
+    if (!ctx.lastAttempt) throw error;
+    await reportFailure(ctx, job, 'processing_error', describeError(error)).catch((reportError) => {
+      ctx.log.error('could not report the failure', { error: describeError(reportError) });
+      throw error;
+    });
+    throw new PermanentJobError(`failed at its last attempt: ${describeError(error)}`, { cause: error });
   }
 }
 
@@ -378,7 +378,7 @@ export async function runFinalizeJob(ctx: JobContext, job: FinalizeJob): Promise
  * again); the event is best effort. A Worker that no longer knows the session answers 404, and then no
  * attempt can ever report it.
  */
-async function reportFailure(ctx: JobContext, job: FinalizeJob, code: FailureCode, reason: string) {
+export async function reportFailure(ctx: JobContext, job: FinalizeJob, code: FailureCode, reason: string) {
   const ids = { version: 1, tenant_uuid: job.tenant_uuid, session_uuid: job.session_uuid } as const;
   const short = reason.slice(0, 1000);
   try {
