@@ -1,7 +1,8 @@
 /**
  * Checks that every deployed environment of the Worker bundles, offline and without a Cloudflare account:
  * `wrangler deploy --dry-run --env <env>` into a temporary folder, then the bundle's size raw and gzipped
- * against the Workers size limit. Exits 1 naming the environment that fails.
+ * against the Workers size limit; and each environment repeats every Durable Object binding, rate limit and
+ * var of the top level, which wrangler does not inherit. Exits 1 naming the environment that fails.
  *
  *   node dev/deploy-check.ts [--env staging --env production] [--plan paid|free]
  */
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { unstable_readConfig } from 'wrangler';
 import { OFFLINE_ENV } from './stack/wrangler-dev.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -63,12 +65,32 @@ async function bundleSize(env: string): Promise<{ raw: number; gzip: number }> {
   }
 }
 
+/**
+ * What the top level declares and `env` does not: Durable Object bindings, rate limits and vars are not
+ * inherited by environments (https://developers.cloudflare.com/workers/wrangler/configuration/#non-inheritable-keys),
+ * so one added at the top level alone would be missing from the deployed Worker.
+ */
+function notRepeated(env: string): string[] {
+  const config = join(ROOT, 'wrangler.toml');
+  const declared = (c: ReturnType<typeof unstable_readConfig>) => [
+    ...c.durable_objects.bindings.map(
+      (binding: { name: string }) => `Durable Object binding ${binding.name}`,
+    ),
+    ...c.ratelimits.map((limit: { name: string }) => `rate limit ${limit.name}`),
+    ...Object.keys(c.vars).map((name) => `var ${name}`),
+  ];
+  const repeated = new Set(declared(unstable_readConfig({ config, env })));
+  return declared(unstable_readConfig({ config })).filter((name) => !repeated.has(name));
+}
+
 const kB = (n: number) => `${(n / 1000).toFixed(1)} kB`;
 let failed = false;
 for (const env of values.env) {
   const size = await bundleSize(env);
   const fits = size.gzip <= limit;
-  failed ||= !fits;
+  const missing = notRepeated(env);
+  failed ||= !fits || missing.length > 0;
+  if (missing.length > 0) console.error(`[env.${env}] does not repeat the top level's ${missing.join(', ')}`);
   console.error(
     `worker bundle (${env}): ${kB(size.raw)} raw, ${kB(size.gzip)} gzip; ${values.plan} plan limit ${kB(limit)} gzip${fits ? '' : ' — TOO LARGE'}`,
   );
