@@ -9,6 +9,7 @@ import { EventsQuery, type PlayerSessionBody } from '../../contracts/api.ts';
 import { sessionPrefix } from '../../contracts/storage.ts';
 import { verifyToken } from '../auth/tokens.ts';
 import { findSession } from '../db/sessions.ts';
+import { tokenVerificationKeys } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { AppEnv } from '../http/router.ts';
 import { playablePath } from '../playback/urls.ts';
@@ -33,8 +34,8 @@ const FORWARDED_HEADERS = [
 
 /** The playback token's claims, once it verifies and its tenant is still active. */
 async function playbackClaims(c: Context<AppEnv>) {
-  const config = c.get('config');
-  const check = await verifyToken('pt1', c.req.param('token') ?? '', config.TOKEN_SIGNING_KEY, new Date());
+  const keys = tokenVerificationKeys(c.get('config'));
+  const check = await verifyToken('pt1', c.req.param('token') ?? '', keys, new Date());
   if (!check.ok)
     throw new ApiError(
       'UNAUTHORIZED',
