@@ -1,32 +1,39 @@
 /**
  * `npm run bench:edge`: the edge API under load on loopback, and policy signing rates, in one run.
- * Starts its own isolated stack (wrangler dev + MariaDB via the PlanetScale protocol + fauxqs), then drives
- * session create and presigned policy with autocannon at 1 and 10 connections, on two paths: wrangler dev's
- * public port (through its development-only reload proxy) and the Worker's own workerd socket under the
- * same wrangler dev (`worker-socket.ts`). A Worker that only answers "ok" gives the floor of each path.
- * Then measures signing inside workerd against the AWS SDK in Node. Prints a Markdown table for
- * bench/RESULTS.md and a JSON line.
- * Targets (issue): signing ≥ 1.5× the SDK's rate; presigned-policy p99 ≤ 20 ms at 10 connections.
+ * Starts its own isolated stack (wrangler dev + MariaDB via the PlanetScale protocol + fauxqs) from a copy
+ * of the working tree (`snapshot.ts`: edits made meanwhile would make wrangler reload the Worker mid-run),
+ * then drives each route with autocannon at 1 and 10 connections, on two paths: wrangler dev's public
+ * port (through its development-only reload proxy) and the Worker's own workerd socket under the same
+ * wrangler dev (`worker-socket.ts`). A Worker that only answers "ok" gives the floor of each path, and
+ * the same Worker writing the API's request log line the floor of any route that logs (all of them).
+ * For every row it also reads the CPU time, per request served, of the three processes of wrangler dev:
+ * the Worker's workerd, the proxy's workerd and wrangler's Node process. Then measures signing inside
+ * workerd against the AWS SDK in Node. Prints Markdown tables for bench/RESULTS.md and a JSON line.
+ * Targets: signing ≥ 1.5× the SDK's rate; the presigned policy ≤ 1 ms of Worker CPU per request; at
+ * 10 connections on the Worker's socket, each route's p99 no more than 10 ms above the empty Worker's.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { startStack } from '../dev/stack/index.ts';
-import { freePort } from '../dev/stack/ports.ts';
-import { startWranglerDev } from '../dev/stack/wrangler-dev.ts';
+import { cpuSeconds } from './proc-cpu.ts';
 import { measureSigningRates } from './signing.ts';
-import { workerSocketUrl } from './worker-socket.ts';
+import { snapshotWorkingTree } from './snapshot.ts';
+import { findWorkerSocket, type WorkerSocket } from './worker-socket.ts';
 
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const SETTLE_MS = 3000;
+const CONNECTIONS = [1, 10] as const;
 
 /** Where the load goes: wrangler dev's public port, or the Worker's own socket past the proxy. */
 interface Path {
   name: 'proxy' | 'worker';
   origin: string;
+  /** The workerd processes whose CPU time the row reads. */
+  processes: WorkerSocket;
 }
 
 const PATH_LABELS: Record<Path['name'], string> = {
@@ -34,6 +41,8 @@ const PATH_LABELS: Record<Path['name'], string> = {
   worker: "the Worker's workerd socket",
 };
 
+const BASELINE = 'baseline: a Worker answering "ok"';
+const BASELINE_LOGGED = "baseline: the same, writing the API's request log line";
 const POLICY_BY_TOKEN = 'GET /session/presigned-policy (candidate token, per chunk)';
 
 interface LoadResult {
@@ -44,12 +53,21 @@ interface LoadResult {
   p50: number;
   p99: number;
   errors: number;
+  timeouts: number;
   non2xx: number;
+  /** CPU time of the Worker's workerd process over the row per response, in ms; null without responses. */
+  workerCpuMs: number | null;
+  /** The same for the reload proxy's workerd process, which also relays the Worker's console output. */
+  proxyCpuMs: number | null;
+  /** The same for wrangler's Node process, which receives that output. */
+  wranglerCpuMs: number | null;
 }
 
 /**
  * One autocannon run in its own process, so the load generator does not share an event loop with the
  * local database and S3/SQS servers this process hosts. `[<id>]` in a body becomes a fresh id per request.
+ * CPU time is read before and after: the Worker idles between rows, so what it used in between is the
+ * row's. A workerd process that ended meanwhile (a reload) makes `cpuSeconds` throw rather than mislead.
  */
 async function load(
   scenario: string,
@@ -70,16 +88,24 @@ async function load(
   ];
   for (const [name, value] of Object.entries(request.headers)) args.push('-H', `${name}=${value}`);
   if (request.body) args.push('-b', request.body, '--idReplacement');
+  const pids = [path.processes.workerPid, path.processes.proxyPid, path.processes.wranglerPid];
+  const before = pids.map((pid) => cpuSeconds(pid).self);
   const { stdout } = await promisify(execFile)(
     new URL('../node_modules/.bin/autocannon', import.meta.url).pathname,
     [...args, request.url],
   );
+  const [workerCpu = 0, proxyCpu = 0, wranglerCpu = 0] = pids.map(
+    (pid, i) => cpuSeconds(pid).self - (before[i] ?? 0),
+  );
   const result = JSON.parse(stdout) as {
-    requests: { average: number };
+    requests: { average: number; total: number };
     latency: { p50: number; p99: number };
     errors: number;
+    timeouts: number;
     non2xx: number;
   };
+  const served = result.requests.total;
+  const perRequestMs = (seconds: number) => (served > 0 ? round((seconds * 1000) / served, 3) : null);
   return {
     scenario,
     path: path.name,
@@ -88,12 +114,41 @@ async function load(
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors,
+    timeouts: result.timeouts,
     non2xx: result.non2xx,
+    workerCpuMs: perRequestMs(workerCpu),
+    proxyCpuMs: perRequestMs(proxyCpu),
+    wranglerCpuMs: perRequestMs(wranglerCpu),
   };
 }
 
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** Both paths into the wrangler dev at `origin`, found from /proc by the Worker answering `probePath`. */
+async function pathsInto(origin: string, probePath: string): Promise<Path[]> {
+  const processes = await findWorkerSocket(Number(new URL(origin).port), probePath);
+  return [
+    { name: 'proxy', origin, processes },
+    { name: 'worker', origin: processes.url, processes },
+  ];
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'ies-bench-edge-'));
-const stack = await startStack({ dir, reset: true });
+const tree = await snapshotWorkingTree(join(dir, 'tree'));
+// The stack's own modules from the copy too: they start wrangler dev on the copy's wrangler.toml.
+const fromTree = <Module>(file: string): Promise<Module> => import(pathToFileURL(join(tree, file)).href);
+const { startStack } = await fromTree<typeof import('../dev/stack/index.ts')>('dev/stack/index.ts');
+const { startWranglerDev } =
+  await fromTree<typeof import('../dev/stack/wrangler-dev.ts')>('dev/stack/wrangler-dev.ts');
+const { freePort } = await fromTree<typeof import('../dev/stack/ports.ts')>('dev/stack/ports.ts');
+// wrangler's warnings and errors (a failed build, a lost connection) belong next to the figures.
+const stack = await startStack({
+  dir: join(dir, 'stack'),
+  reset: true,
+  log: (line) => {
+    if (line.startsWith('[worker]')) console.error(line);
+  },
+});
 try {
   const { apiBase, tenant } = stack.info;
   const headers = { 'X-API-TOKEN': tenant.apiKey, 'Content-Type': 'application/json' };
@@ -111,41 +166,36 @@ try {
   const { token } = (await minted.json()) as { token: string };
 
   const api = new URL(apiBase);
-  const paths: Path[] = [
-    { name: 'proxy', origin: api.origin },
-    { name: 'worker', origin: await workerSocketUrl(Number(api.port), `${api.pathname}/health`) },
-  ];
   const results: LoadResult[] = [];
   // The same load on a Worker that only answers "ok", served by wrangler dev alike: the floor under every
   // route here, so the API's figures can be read against it. First, while the database is still idle.
   const baseline = await startWranglerDev({
-    config: new URL('./baseline/wrangler.toml', import.meta.url).pathname,
+    config: join(tree, 'bench/baseline/wrangler.toml'),
     port: await freePort(),
     stateDir: join(dir, 'baseline'),
     vars: {},
     readyPath: '/',
   });
   try {
-    const baselinePaths: Path[] = [
-      { name: 'proxy', origin: baseline.url },
-      { name: 'worker', origin: await workerSocketUrl(baseline.port, '/') },
-    ];
-    for (const path of baselinePaths) {
-      for (const connections of [1, 10]) {
-        results.push(
-          await load('baseline: a Worker answering "ok"', path, connections, {
-            url: path.origin,
-            headers: {},
-          }),
-        );
+    const baselinePaths = await pathsInto(baseline.url, '/');
+    for (const [name, route] of [
+      [BASELINE, '/'],
+      [BASELINE_LOGGED, '/log'],
+    ] as const) {
+      for (const path of baselinePaths) {
+        for (const connections of CONNECTIONS) {
+          results.push(await load(name, path, connections, { url: `${path.origin}${route}`, headers: {} }));
+        }
       }
     }
   } finally {
     await baseline.stop();
   }
+  const paths = await pathsInto(api.origin, `${api.pathname}/health`);
   type Scenario = { name: string; request: (base: string) => Parameters<typeof load>[3] };
   // Reads first: session creation leaves the database busy (flushing, purging) for a while after its
-  // rows, which would otherwise land in the tail of whatever runs next.
+  // rows, which would otherwise land in the tail of whatever runs next. Chunk notices are left out: they
+  // are limited to 120 per candidate session and minute (wrangler.toml), so a row would measure the 429.
   const scenarios: Scenario[] = [
     {
       name: POLICY_BY_TOKEN,
@@ -162,6 +212,13 @@ try {
       }),
     },
     {
+      name: 'GET /session (tenant key)',
+      request: (base) => ({
+        url: `${base}/session?session_id=${session_id}`,
+        headers: { 'X-API-TOKEN': tenant.apiKey },
+      }),
+    },
+    {
       name: 'POST /session (new session each)',
       request: (base) => ({
         url: `${base}/session`,
@@ -173,7 +230,7 @@ try {
   ];
   for (const scenario of scenarios) {
     for (const path of paths) {
-      for (const connections of [1, 10]) {
+      for (const connections of CONNECTIONS) {
         results.push(
           await load(scenario.name, path, connections, scenario.request(`${path.origin}${api.pathname}`)),
         );
@@ -182,14 +239,53 @@ try {
   }
   const signing = await measureSigningRates();
 
+  // Per route, from its 10-connection row at the Worker's socket, against the empty Workers' rows there.
+  const row = (scenario: string) =>
+    results.find((r) => r.scenario === scenario && r.path === 'worker' && r.connections === 10);
+  const floor = row(BASELINE);
+  const loggedFloor = row(BASELINE_LOGGED);
+  const over = (value: number | null | undefined, base: number | null | undefined) =>
+    value != null && base != null ? round(value - base, 3) : null;
+  const targets = scenarios.map(({ name }) => {
+    const r = row(name);
+    return {
+      scenario: name,
+      workerCpuMs: r?.workerCpuMs ?? null,
+      workerCpuOverEmptyMs: over(r?.workerCpuMs, floor?.workerCpuMs),
+      workerCpuOverLoggedMs: over(r?.workerCpuMs, loggedFloor?.workerCpuMs),
+      p99: r?.p99 ?? null,
+      p99OverEmptyMs: over(r?.p99, floor?.p99),
+      p99OverLoggedMs: over(r?.p99, loggedFloor?.p99),
+    };
+  });
+
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
-  const date = new Date().toISOString().slice(0, 10);
-  console.log(`\n### Edge API (${date}, ${machine}, ${DURATION_SECONDS} s per row)\n`);
-  console.log('| scenario | path | connections | requests/s | p50 ms | p99 ms | errors | non-2xx |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const load1 = loadavg()[0]?.toFixed(1);
+  console.log(
+    `\n### Edge API (${date} UTC, ${machine}, ${DURATION_SECONDS} s per row, load average ${load1} at the end)\n`,
+  );
+  console.log(
+    '| scenario | path | connections | requests/s | p50 ms | p99 ms | CPU ms/request: Worker | proxy | wrangler (Node) | errors | timeouts | non-2xx |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const cell = (value: number | null) => (value === null ? '—' : String(value));
   for (const r of results) {
     console.log(
-      `| ${r.scenario} | ${PATH_LABELS[r.path]} | ${r.connections} | ${r.requestsPerSec} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`,
+      `| ${r.scenario} | ${PATH_LABELS[r.path]} | ${r.connections} | ${r.requestsPerSec} | ${r.p50} | ${r.p99} | ${cell(r.workerCpuMs)} | ${cell(r.proxyCpuMs)} | ${cell(r.wranglerCpuMs)} | ${r.errors} | ${r.timeouts} | ${r.non2xx} |`,
+    );
+  }
+  console.log(
+    `\nAt the Worker's socket, 10 connections. The empty Worker: ${cell(floor?.workerCpuMs ?? null)} ms CPU per request, p99 ${cell(floor?.p99 ?? null)} ms; writing the log line: ${cell(loggedFloor?.workerCpuMs ?? null)} ms, p99 ${cell(loggedFloor?.p99 ?? null)} ms.\n`,
+  );
+  console.log(
+    '| route | Worker CPU ms/request | over the empty Worker | over the logging one | p99 ms | over the empty Worker (target ≤ 10 ms) | over the logging one |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const t of targets) {
+    const cpuTarget = t.scenario === POLICY_BY_TOKEN ? ' (target ≤ 1 ms)' : '';
+    console.log(
+      `| ${t.scenario} | ${cell(t.workerCpuMs)}${cpuTarget} | ${cell(t.workerCpuOverEmptyMs)} | ${cell(t.workerCpuOverLoggedMs)} | ${cell(t.p99)} | ${cell(t.p99OverEmptyMs)} | ${cell(t.p99OverLoggedMs)} |`,
     );
   }
   console.log('\n| signing | policies/s |');
@@ -197,16 +293,7 @@ try {
   console.log(`| createPostPolicy in workerd | ${Math.round(signing.workerdPerSec)} |`);
   console.log(`| createPresignedPost (AWS SDK) in Node | ${Math.round(signing.sdkPerSec)} |`);
   console.log(`| ratio | ${signing.ratio.toFixed(2)}× (target ≥ 1.5×) |`);
-  console.log('');
-  for (const path of paths) {
-    const p99 = results.find(
-      (r) => r.scenario === POLICY_BY_TOKEN && r.path === path.name && r.connections === 10,
-    )?.p99;
-    console.log(
-      `presigned-policy (candidate token) p99 at 10 connections, ${PATH_LABELS[path.name]}: ${p99} ms (target ≤ 20 ms)`,
-    );
-  }
-  console.log(JSON.stringify({ results, signing }));
+  console.log(JSON.stringify({ results, targets, signing }));
 } finally {
   await stack.stop();
   await rm(dir, { recursive: true, force: true });

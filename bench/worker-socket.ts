@@ -4,7 +4,9 @@
  * `wrangler dev` runs two workerd processes: one holds a proxy Worker on the public port, which buffers
  * requests while the code reloads and forwards each one over loopback HTTP to the other, which holds the
  * Worker itself on a port chosen at random. The proxy exists only in development (no deployed Worker has
- * it) and costs more CPU per request than a small Worker does, so the benchmark measures both paths.
+ * it) and costs more CPU per request than a small Worker does, so the benchmark measures both paths. Each
+ * reload of the Worker (wrangler rebuilds when a source file or the assets folder changes) starts a new
+ * Worker process on a new port, so what is found here holds only until the next reload.
  * wrangler does not print the inner address; it is found from /proc: the sibling of the process that
  * listens on the public port, then whichever of its listening ports answers `probePath` with a 2xx.
  */
@@ -60,20 +62,35 @@ function processesWithPorts(): ProcessPorts[] {
   return found;
 }
 
-/** The base URL (`http://127.0.0.1:<port>`) of the Worker behind the wrangler dev serving `publicPort`. */
-export async function workerSocketUrl(publicPort: number, probePath: string): Promise<string> {
+/** The Worker behind a running `wrangler dev`, and the two workerd processes that serve it. */
+export interface WorkerSocket {
+  /** `http://127.0.0.1:<port>`: the Worker's own socket. */
+  url: string;
+  /** The workerd process holding the Worker itself: its CPU time is the Worker's. */
+  workerPid: number;
+  /**
+   * The workerd process holding wrangler's reload proxy on the public port. It also relays the Worker's
+   * console output to wrangler over the inspector protocol, so it works on the Worker-socket path too.
+   */
+  proxyPid: number;
+  /** wrangler's own Node process, the parent of both: it receives that console output. */
+  wranglerPid: number;
+}
+
+/** The Worker behind the wrangler dev serving `publicPort`: the first sibling port answering `probePath`. */
+export async function findWorkerSocket(publicPort: number, probePath: string): Promise<WorkerSocket> {
   const processes = processesWithPorts();
   const proxy = processes.find((p) => p.ports.includes(publicPort));
   if (!proxy) throw new Error(`no process listens on 127.0.0.1:${publicPort}`);
   const candidates = processes
     .filter((p) => p.parent === proxy.parent && p.pid !== proxy.pid)
-    .flatMap((p) => p.ports);
-  for (const port of candidates) {
+    .flatMap((p) => p.ports.map((port) => ({ pid: p.pid, port })));
+  for (const { pid, port } of candidates) {
     const url = `http://127.0.0.1:${port}`;
     try {
       const response = await fetch(`${url}${probePath}`, { signal: AbortSignal.timeout(2000) });
       await response.body?.cancel();
-      if (response.ok) return url;
+      if (response.ok) return { url, workerPid: pid, proxyPid: proxy.pid, wranglerPid: proxy.parent };
     } catch {
       // Not an HTTP socket (the inspector, workerd's control port).
     }
