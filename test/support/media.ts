@@ -48,3 +48,19 @@ export async function h264Fields(source: string): Promise<(name: string) => numb
   ]);
   return (name) => Number(new RegExp(`${name}\\s+\\S+ = (\\d+)`).exec(stderr)?.[1]);
 }
+
+/** A 640 × 360 JPEG of one colour (an ffmpeg colour name), as a recorder's screenshot. */
+export async function solidJpeg(file: string, colour: string): Promise<string> {
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=${colour}:s=640x360`,
+    '-frames:v',
+    '1',
+    file,
+  ]);
+  return file;
+}

@@ -43,6 +43,7 @@ import {
   profileSignature,
   UndecodableEntry,
 } from './records.ts';
+import { finalizeSlideshow, reportReady } from './slideshow.ts';
 
 // Index entries are small JSON objects: read this many at a time.
 const READ_PARALLELISM = 16;
@@ -298,9 +299,8 @@ async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void>
   const chunks = windowed(job, raw.chunks);
   // The session timeline: earliest chunk start to latest chunk end over every video asset.
   const bounds = chunkBounds(VIDEO_ASSETS.flatMap((asset) => dedupeChunks(chunks[asset].inside).kept));
-  if (!bounds) {
-    throw new RecordingError('no_video_in_window', 'the session has no video chunk inside its time window');
-  }
+  // The previous recorder uploaded screenshots only: such a session is a slideshow of them.
+  if (!bounds) return finalizeSlideshow(ctx, job, chunks.screenshots);
 
   const planned: PlannedAsset[] = [];
   for (const asset of VIDEO_ASSETS) {
@@ -335,16 +335,7 @@ async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void>
 
   // The recording's length as the chunk names give it; every variant lasts this within one frame.
   const durationMs = bounds.endMs - bounds.startMs;
-  const ids = { version: 1, tenant_uuid: job.tenant_uuid, session_uuid: job.session_uuid } as const;
-  await ctx.reporter.status({ ...ids, status: 'ready', playback, duration_ms: durationMs }, ctx.signal);
-  await ctx.reporter.event({
-    ...ids,
-    type: 'session.processed',
-    occurred_at: new Date(ctx.now()).toISOString(),
-    playback,
-    duration_ms: durationMs,
-    manifest_key: manifestKey,
-  });
+  await reportReady(ctx, job, { playback, durationMs, manifestKey });
   ctx.log.info('session ready', { durationMs, elapsedMs: ctx.now() - started });
 }
 

@@ -40,5 +40,6 @@ export {
   renditionSize,
   renditionsFor,
 } from './renditions.ts';
+export { blackImage, encodeSlideshow, imageInputOptions, normalizeImage } from './slideshow.ts';
 export { stitch } from './stitch.ts';
 export { buildStoryboard, type StoryboardLayout, storyboardLayout, storyboardVtt } from './storyboard.ts';
