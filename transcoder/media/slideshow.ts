@@ -42,7 +42,10 @@ export async function normalizeImage(o: {
     global: [...COMMON_GLOBAL],
     inputs: [{ options: imageInputOptions(o.source), source: o.source }],
     outputs: [
-      { options: ['-vf', `${fitInto(o.size)},format=rgb24`, '-frames:v', '1', '-f', 'image2'], target: o.target },
+      {
+        options: ['-vf', `${fitInto(o.size)},format=rgb24`, '-frames:v', '1', '-f', 'image2'],
+        target: o.target,
+      },
     ],
   };
   await runFfmpeg(job, { signal: o.signal, log: o.log, timeoutMs: runTimeoutMs(1), verify: { frames: 1 } });
