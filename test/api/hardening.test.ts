@@ -11,10 +11,12 @@ import {
   candidateToken,
   drainQueue,
   errorOf,
+  masterKey,
   newSession,
   newTenant,
   putObject,
   type Reply,
+  reportReady,
   reportStatus,
   sql,
   stack,
@@ -74,8 +76,6 @@ describe('JSON the database would refuse', () => {
 });
 
 describe('the internal status report', () => {
-  const master = 'screenshare/processed/hls_playlist/master.m3u8';
-
   it('stores ids in lower case however they are spelt, and reading the session never fails on them', async () => {
     const tenant = await newTenant();
     const { sessionId } = await newSession(tenant);
@@ -84,14 +84,16 @@ describe('the internal status report', () => {
       tenant_uuid: upper.tenant,
       session_uuid: upper.session,
       status: 'ready',
-      playback: { type: 'hls_masterplaylist', key: `${sessionPrefix(tenant.uuid, sessionId)}${master}` },
+      playback: { type: 'hls_masterplaylist', key: masterKey(tenant.uuid, sessionId) },
     });
     expect(reply.status).toBe(204);
     const read = await tenant.as('GET', `/session?session_id=${sessionId}`);
     expect(read.status).toBe(200);
-    expect((read.body as { playback: { url: string } }).playback.url).toContain(`/${master}`);
+    expect((read.body as { playback: { url: string } }).playback.url).toContain(
+      '/screenshare/processed/hls_playlist/master.m3u8',
+    );
     // A key spelt with the upper-case ids lies outside the session's (lower-case) folder.
-    const upperKey = `${sessionPrefix(upper.tenant, upper.session)}${master}`;
+    const upperKey = masterKey(upper.tenant, upper.session);
     const spelt = await reportStatus({
       tenant_uuid: upper.tenant,
       session_uuid: upper.session,
@@ -133,13 +135,7 @@ describe('links the API hands out', () => {
   it("a playback URL is built on the configured public origin, not the request's Host header", async () => {
     const tenant = await newTenant();
     const { sessionId } = await newSession(tenant);
-    const master = `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/hls_playlist/master.m3u8`;
-    await reportStatus({
-      tenant_uuid: tenant.uuid,
-      session_uuid: sessionId,
-      status: 'ready',
-      playback: { type: 'hls_masterplaylist', key: master },
-    });
+    await reportReady(tenant.uuid, sessionId);
     const api = new URL(stack.apiBase);
     // fetch does not let a caller choose Host; a raw request does, as any attacker's client would.
     const body = await new Promise<string>((resolve, reject) => {
@@ -169,13 +165,7 @@ describe('a suspended tenant', () => {
     const tenant = await newTenant();
     const { sessionId } = await newSession(tenant);
     const token = await candidateToken(tenant, sessionId);
-    const master = `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/hls_playlist/master.m3u8`;
-    await reportStatus({
-      tenant_uuid: tenant.uuid,
-      session_uuid: sessionId,
-      status: 'ready',
-      playback: { type: 'hls_masterplaylist', key: master },
-    });
+    await reportReady(tenant.uuid, sessionId);
     const { playback } = (await tenant.as('GET', `/session?session_id=${sessionId}`)).body as {
       playback: { url: string };
     };

@@ -10,6 +10,7 @@ import {
   newSession,
   newTenant,
   type Reply,
+  reportReady,
   reportStatus,
   sql,
   stack,
@@ -278,15 +279,7 @@ describe('candidate tokens follow the tenant and the session', () => {
     const tenant = await newTenant();
     const { sessionId } = await newSession(tenant);
     const token = await candidateToken(tenant, sessionId);
-    const report = await reportStatus({
-      tenant_uuid: tenant.uuid,
-      session_uuid: sessionId,
-      status: 'ready',
-      playback: {
-        type: 'hls_masterplaylist',
-        key: `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/hls_playlist/master.m3u8`,
-      },
-    });
+    const report = await reportReady(tenant.uuid, sessionId);
     expect(report.status).toBe(204);
     const key = `${rawPrefix(tenant.uuid, sessionId, 'screenshare')}${formatChunkName({ seq: 0, startMs: Date.now() - 5000, durationMs: 5000, ext: 'webm' })}`;
     const reply = await call('POST', '/session/chunks', {

@@ -4,6 +4,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createConnection } from 'mysql2/promise';
 import { inject } from 'vitest';
+import { sessionPrefix } from '../../contracts/storage.ts';
 
 export const stack = inject('stack');
 
@@ -127,6 +128,19 @@ export const reportStatus = (report: Record<string, unknown>) =>
   call('POST', '/internal/session-status', {
     headers: { Authorization: `Bearer ${stack.internalToken}` },
     json: { version: 1, ...report },
+  });
+
+/** The key of a session's HLS master playlist, where the transcoder writes it. */
+export const masterKey = (tenantUuid: string, sessionId: string) =>
+  `${sessionPrefix(tenantUuid, sessionId)}screenshare/processed/hls_playlist/master.m3u8`;
+
+/** Reports the session ready with its HLS master playlist, as the transcoder does after a finalize. */
+export const reportReady = (tenantUuid: string, sessionId: string) =>
+  reportStatus({
+    tenant_uuid: tenantUuid,
+    session_uuid: sessionId,
+    status: 'ready',
+    playback: { type: 'hls_masterplaylist', key: masterKey(tenantUuid, sessionId) },
   });
 
 /** Writes to the database behind the API directly, as a bug or an operator could have. */
