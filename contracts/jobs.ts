@@ -4,8 +4,9 @@
  * `version` lets a consumer refuse a message shape it does not know rather than misread it.
  */
 import { z } from 'zod';
+import { ClipId } from './clips.ts';
 import { DELETION_SCOPES } from './deletion.ts';
-import { Asset, CHUNK_EXTENSIONS } from './storage.ts';
+import { Asset, CHUNK_EXTENSIONS, VIDEO_ASSETS } from './storage.ts';
 
 /** Ids compare in lower case, as the Worker stores them and builds object keys with them. */
 const Uuid = z.uuid().overwrite((id) => id.toLowerCase());
@@ -75,7 +76,21 @@ export const DeleteJob = z.strictObject({
 });
 export type DeleteJob = z.infer<typeof DeleteJob>;
 
-export const Job = z.discriminatedUnion('type', [ChunkJob, FinalizeJob, DeleteJob]);
+/**
+ * Cut an evidence clip of the recording from `start_ms` to `end_ms` (server time, Unix ms) into
+ * `<asset>/processed/clips/<clip_id>.mp4` (`transcoder/jobs/clip.ts`).
+ */
+export const ClipJob = z.strictObject({
+  ...JobBase,
+  type: z.literal('clip'),
+  asset: z.enum(VIDEO_ASSETS),
+  clip_id: ClipId,
+  start_ms: z.int().min(0),
+  end_ms: z.int().min(0),
+});
+export type ClipJob = z.infer<typeof ClipJob>;
+
+export const Job = z.discriminatedUnion('type', [ChunkJob, FinalizeJob, DeleteJob, ClipJob]);
 export type Job = z.infer<typeof Job>;
 
 const EventBase = {

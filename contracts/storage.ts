@@ -73,6 +73,8 @@ export const PROCESSED = {
   thumbnails: 'frame_thumbnails/',
   stitched: 'stitched_video/',
   playlistCache: 'playlist_cache/',
+  /** Evidence clips a reviewer asked for: `<clip_id>.mp4`, and `<clip_id>.json` while pending or failed. */
+  clips: 'clips/',
 } as const;
 
 /** `…/reports/<kind>/` */

@@ -3,6 +3,7 @@
  * design's names (`command('SEEK_BACKWARD_8')`), `currentTime` (seconds from the session's start),
  * `duration`, `state`, and an `ies-state` event whenever the state or speed changes and while it moves.
  */
+import { ClipControls } from './clips.ts';
 import { type Command, isCommand, planOf } from './commands.ts';
 import { formatOffset, formatWallClock } from './format.ts';
 import { keyCommand } from './keys.ts';
@@ -31,6 +32,8 @@ export class IesPlayer extends HTMLElement {
   static observedAttributes = ['src'];
   state: PlayerState = 'loading';
   speed = 0;
+  /** The evidence clip controls: marks, and the last clip asked for. */
+  clips!: ClipControls;
   private view!: View;
   private motion!: Motion;
   private timeline!: Timeline;
@@ -41,6 +44,9 @@ export class IesPlayer extends HTMLElement {
   private frames: number[] = [];
   private playlist: PlaylistInfo | null = null;
   private pipOffset = 0;
+  private root = '';
+  /** The event last picked (marker clicked, previous/next): what "Clip event ±30 s" clips. */
+  private picked: PlayerEvent | null = null;
   private timers: ReturnType<typeof setInterval>[] = [];
   private sent = '';
 
@@ -74,6 +80,20 @@ export class IesPlayer extends HTMLElement {
         reachedEnd: (direction) => this.setState(direction > 0 ? 'ended' : 'paused', 0),
       });
       this.timeline = new Timeline(this.view, (time) => this.seek(time));
+      this.view.markers.addEventListener('click', (e) => {
+        const index = (e.target as HTMLElement).closest('.marker')?.getAttribute('data-index');
+        this.picked = this.timeline.markers[Number(index)]?.event ?? this.picked;
+      });
+      this.clips = new ClipControls(this.view, {
+        root: () =>
+          this.source && !this.source.live && this.source.type === 'hls_masterplaylist' ? this.root : null,
+        span: () =>
+          this.source?.startMs != null && this.source.duration !== null
+            ? { startMs: this.source.startMs, endMs: this.source.startMs + this.source.duration * 1000 }
+            : null,
+        position: () => this.currentTime,
+        event: () => this.picked,
+      });
       this.view.controls.addEventListener('click', (e) => this.onControl(e.target as HTMLElement));
       this.addEventListener('keydown', (e) => this.onKey(e));
       this.view.main.addEventListener('ended', () => this.setState('ended', 0));
@@ -119,6 +139,7 @@ export class IesPlayer extends HTMLElement {
       this.currentTime,
     );
     if (!marker) return;
+    this.picked = marker.event;
     this.seek(marker.time);
     this.view.announce.textContent = `${marker.event.type} at ${formatOffset(marker.time)}`;
   }
@@ -133,6 +154,7 @@ export class IesPlayer extends HTMLElement {
   private async load(): Promise<void> {
     this.unload();
     const root = (this.getAttribute('src') ?? '').replace(/\/+$/, '');
+    this.root = root;
     if (!root) return;
     this.setState('loading', 0);
     try {
@@ -209,7 +231,8 @@ export class IesPlayer extends HTMLElement {
     const action = keyCommand(event, this.state, this.speed);
     if (!action) return;
     event.preventDefault();
-    if (action === 'previous-event' || action === 'next-event')
+    if (action === 'mark-in' || action === 'mark-out') this.clips.mark(action);
+    else if (action === 'previous-event' || action === 'next-event')
       this.jumpToEvent(action === 'next-event' ? 'next' : 'previous');
     else if (typeof action === 'number') this.seek(this.currentTime + action);
     else this.command(action);
@@ -253,6 +276,7 @@ export class IesPlayer extends HTMLElement {
       sheetBase: this.source?.storyboard?.base ?? '',
     });
     this.timeline.position(time);
+    this.clips.update();
     this.view.offset.textContent = formatOffset(time);
     this.view.duration.textContent = formatOffset(duration);
     this.view.wall.textContent = startMs > 0 ? formatWallClock(startMs + time * 1000) : '';

@@ -9,10 +9,11 @@
  * | Shift + 1 2 3 4 | backward at 2× 4× 8× 16× |
  * | ← → | 5 s back / on (on the timeline too) |
  * | [ ] | previous / next event |
+ * | I O | mark the evidence clip's in / out at the current position |
  */
 import { type Command, SPEEDS, type Speed } from './commands.ts';
 
-export type KeyAction = Command | 'previous-event' | 'next-event' | number;
+export type KeyAction = Command | 'previous-event' | 'next-event' | 'mark-in' | 'mark-out' | number;
 
 export const SEEK_KEY_SECONDS = 5;
 
@@ -50,6 +51,10 @@ export function keyCommand(
       return 'previous-event';
     case ']':
       return 'next-event';
+    case 'i':
+      return 'mark-in';
+    case 'o':
+      return 'mark-out';
     default:
       return null;
   }

@@ -23,6 +23,9 @@ const STYLE = `
 .controls button { min-width: 44px; min-height: 32px; background: #2a2a2a; color: #eee; border: 1px solid #555; border-radius: 4px; cursor: pointer; }
 .controls button[aria-pressed=true] { background: #3b6fd1; }
 .time { margin-left: auto; font-variant-numeric: tabular-nums; }
+.timeline .marked { position: absolute; top: 0; bottom: 0; background: #ffbf4766; border-left: 2px solid #ffbf47; border-right: 2px solid #ffbf47; pointer-events: none; }
+.clips { display: flex; flex-wrap: wrap; align-items: center; gap: 4px; padding: 0 12px 10px; }
+.clips a { color: #ffbf47; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 [hidden] { display: none !important; }
 `;
@@ -48,6 +51,7 @@ const TEMPLATE = `
 <div class="timeline" role="slider" tabindex="0" aria-label="Timeline" aria-valuemin="0" aria-valuemax="0" aria-valuenow="0">
   <div class="bands"></div>
   <div class="progress"></div>
+  <div class="marked" hidden></div>
   <div class="markers"></div>
   <div class="preview" hidden><div class="tile"></div><span></span></div>
   <div class="tip" role="tooltip" hidden></div>
@@ -60,6 +64,15 @@ const TEMPLATE = `
   <button type="button" data-action="next-event" aria-label="Next event">Next event ▸</button>
   <span class="time" aria-live="off"><span class="offset">0:00</span> / <span class="duration">0:00</span><br><span class="wall"></span></span>
   <span class="sr" aria-live="polite"></span>
+</div>
+<div class="clips controls" role="group" aria-label="Evidence clip" hidden>
+  <button type="button" data-action="mark-in" aria-label="Mark in (I)">⟦ Mark in</button>
+  <button type="button" data-action="mark-out" aria-label="Mark out (O)">Mark out ⟧</button>
+  <span class="mark-text"></span>
+  <button type="button" data-action="clip-range" disabled>Clip range</button>
+  <button type="button" data-action="clip-event" disabled>Clip event ±30 s</button>
+  <span class="clip-state" aria-live="polite"></span>
+  <a class="clip-link" hidden></a>
 </div>`;
 
 /** The parts of the shadow DOM the element drives. */
@@ -86,6 +99,13 @@ export function buildView(root: ShadowRoot) {
     duration: q<HTMLElement>('.duration'),
     wall: q<HTMLElement>('.wall'),
     announce: q<HTMLElement>('.sr'),
+    clips: q<HTMLElement>('.clips'),
+    marked: q<HTMLElement>('.marked'),
+    markText: q<HTMLElement>('.mark-text'),
+    clipRange: q<HTMLButtonElement>('button[data-action=clip-range]'),
+    clipEvent: q<HTMLButtonElement>('button[data-action=clip-event]'),
+    clipState: q<HTMLElement>('.clip-state'),
+    link: q<HTMLAnchorElement>('a.clip-link'),
   };
 }
 export type View = ReturnType<typeof buildView>;

@@ -2,6 +2,7 @@
 import type { Job } from '../../contracts/jobs.ts';
 import { jobDuration, jobsTotal, queueLag, realtimeFactor } from '../metrics.ts';
 import { runChunkJob } from './chunk.ts';
+import { runClipJob } from './clip.ts';
 import { describeError, type JobContext, PermanentJobError } from './context.ts';
 import { guardDeletedSession, runDeleteJob } from './delete.ts';
 import { runFinalizeJob } from './finalize.ts';
@@ -25,6 +26,8 @@ function dispatch(ctx: JobContext, job: Job): Promise<void> {
       return guardDeletedSession(ctx, job, () => runFinalizeJob(ctx, job));
     case 'delete':
       return runDeleteJob(ctx, job);
+    case 'clip':
+      return guardDeletedSession(ctx, job, () => runClipJob(ctx, job));
   }
 }
 

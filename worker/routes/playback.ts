@@ -3,24 +3,29 @@
  * to a player holding a playback token, with what the player needs around it: the session's state and its
  * integrity events. Only objects under an asset's `processed/` folder are reachable.
  */
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { EventsQuery, type PlayerSessionBody } from '../../contracts/api.ts';
 import { sessionPrefix } from '../../contracts/storage.ts';
-import { verifyToken } from '../auth/tokens.ts';
 import { findSession } from '../db/sessions.ts';
-import { tokenVerificationKeys } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import type { AppEnv } from '../http/router.ts';
+import { playbackClaims } from '../playback/claims.ts';
 import { playablePath } from '../playback/urls.ts';
 import { fetchObject } from '../s3/objects.ts';
+import clips from './clips.ts';
 import { eventPage } from './events.ts';
-import { assertTenantActive, parsed } from './session-access.ts';
+import { parsed } from './session-access.ts';
 
 const playback = new Hono<AppEnv>();
 playback.use(
   '*',
-  cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], exposeHeaders: ['Content-Range'] }),
+  cors({
+    origin: '*',
+    allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+    allowHeaders: ['Content-Type'],
+    exposeHeaders: ['Content-Range'],
+  }),
 );
 
 const FORWARDED_HEADERS = [
@@ -31,19 +36,6 @@ const FORWARDED_HEADERS = [
   'etag',
   'last-modified',
 ];
-
-/** The playback token's claims, once it verifies and its tenant is still active. */
-async function playbackClaims(c: Context<AppEnv>) {
-  const keys = tokenVerificationKeys(c.get('config'));
-  const check = await verifyToken('pt1', c.req.param('token') ?? '', keys, new Date());
-  if (!check.ok)
-    throw new ApiError(
-      'UNAUTHORIZED',
-      `Playback token ${check.reason === 'expired' ? 'expired' : 'invalid'}`,
-    );
-  await assertTenantActive(c, check.claims.t, check.claims.s);
-  return check.claims;
-}
 
 /** Statuses in which the recording is not processed yet, so only the live playlists can show it. */
 const LIVE_STATUSES: ReadonlySet<string> = new Set(['created', 'recording', 'processing']);
@@ -71,6 +63,9 @@ playback.get('/:token/events', async (c) => {
   return c.json(await eventPage(c.get('db'), claims.t, claims.s, query));
 });
 
+// Before the objects' catch-all, which would take `GET …/clips/<id>` for an object's path.
+playback.route('/', clips);
+
 playback.on(['GET', 'HEAD'], '/:token/:path{.+}', async (c) => {
   const config = c.get('config');
   const claims = await playbackClaims(c);
@@ -94,6 +89,9 @@ playback.on(['GET', 'HEAD'], '/:token/:path{.+}', async (c) => {
     const value = object.headers.get(name);
     if (value) headers.set(name, value);
   }
+  // An evidence clip is a file to attach to a case: saved, not played in the tab.
+  const clip = /\/processed\/clips\/([0-9a-f]{32})\.mp4$/.exec(key)?.[1];
+  if (clip) headers.set('Content-Disposition', `attachment; filename="evidence-clip-${clip}.mp4"`);
   // Playlists change while a session is live; segments never change once written.
   headers.set(
     'Cache-Control',
