@@ -4,13 +4,14 @@
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { API_PREFIX } from '../contracts/api.ts';
+import { API_PREFIX, EventList, EventsQuery, PlayerSession } from '../contracts/api.ts';
+import { ClipAccepted, ClipId, ClipRequest, ClipStatus } from '../contracts/clips.ts';
 import { asDatabaseOutage, databaseClient } from './db/client.ts';
 import { configFrom } from './env.ts';
 import { renderDocsPage } from './http/docs-page.ts';
 import { ApiError, errorResponse } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
-import { type AppEnv, errorResponses } from './http/router.ts';
+import { type AppEnv, errorResponses, jsonBody, jsonResponse } from './http/router.ts';
 import admin from './routes/admin.ts';
 import clock from './routes/clock.ts';
 import events from './routes/events.ts';
@@ -86,6 +87,44 @@ app.openAPIRegistry.registerPath({
   responses: {
     200: { description: 'The object (Range requests give 206 or 416)' },
     ...errorResponses(401, 403, 404, 503),
+  },
+});
+
+const playbackToken = z.object({ token: z.string().openapi({ description: 'Playback token' }) });
+app.openAPIRegistry.registerPath({
+  method: 'get',
+  path: `${API_PREFIX}/playback/{token}/session`,
+  summary: 'The session a playback token opens: status, live or not, the playback object',
+  request: { params: playbackToken },
+  responses: { 200: jsonResponse('The session', PlayerSession), ...errorResponses(401, 403, 404, 410, 503) },
+});
+app.openAPIRegistry.registerPath({
+  method: 'get',
+  path: `${API_PREFIX}/playback/{token}/events`,
+  summary: 'The integrity events of the token’s session, in timeline order, a page at a time',
+  request: { params: playbackToken, query: EventsQuery.omit({ session_id: true }) },
+  responses: { 200: jsonResponse('A page of events', EventList), ...errorResponses(400, 401, 403, 410, 503) },
+});
+app.openAPIRegistry.registerPath({
+  method: 'post',
+  path: `${API_PREFIX}/playback/{token}/clips`,
+  summary: 'Ask for an evidence clip (MP4) of a range of the token’s processed recording',
+  description:
+    'Server times (Unix ms), at most 10 minutes, inside the recording. Cut from the HLS segments without re-encoding, so the clip starts at the segment boundary at or before `start_ms`. The same range gives the same `clip_id`.',
+  request: { params: playbackToken, body: jsonBody(ClipRequest) },
+  responses: {
+    202: jsonResponse('Accepted; follow `status_url`', ClipAccepted),
+    ...errorResponses(400, 401, 403, 404, 409, 410, 413, 503),
+  },
+});
+app.openAPIRegistry.registerPath({
+  method: 'get',
+  path: `${API_PREFIX}/playback/{token}/clips/{clip_id}`,
+  summary: 'An evidence clip: pending, failed, or ready with its download URL under the same token',
+  request: { params: playbackToken.extend({ clip_id: ClipId }) },
+  responses: {
+    200: jsonResponse('The clip', ClipStatus),
+    ...errorResponses(400, 401, 403, 404, 409, 410, 503),
   },
 });
 

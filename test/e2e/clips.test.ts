@@ -233,6 +233,21 @@ describe('evidence clips', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('describes the playback-token routes', async () => {
+    const doc = (await call('GET', '/openapi.json')).body as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const at = (path: string) => doc.paths[`/ies/api/v2/playback/{token}${path}`] ?? {};
+    expect(Object.keys(at('/session'))).toEqual(['get']);
+    expect(Object.keys(at('/events'))).toEqual(['get']);
+    expect(Object.keys(at('/clips/{clip_id}'))).toEqual(['get']);
+    expect(Object.keys(at('/clips').post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['202', '400', '409']),
+    );
+  });
+});
+
 describe('clips in the player', () => {
   it('marks in and out with the keys, clips the range and an event ±30 s, and links the MP4', async () => {
     const page = await openPlayer(
