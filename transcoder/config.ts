@@ -8,42 +8,53 @@ import { z } from 'zod';
 const whole = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
-const EnvSchema = z.object({
-  AWS_REGION: z.string().min(1),
-  AWS_ACCESS_KEY_ID: z.string().min(1),
-  AWS_SECRET_ACCESS_KEY: z.string().min(1),
-  AWS_SESSION_TOKEN: z.string().min(1).optional(),
-  /** Set locally (fauxqs); it implies path-style addressing. In production the regional endpoint is used. */
-  S3_ENDPOINT: z.url().optional(),
-  S3_BUCKET: z.string().min(3),
-  SQS_ENDPOINT: z.url().optional(),
-  JOBS_QUEUE_URL: z.url(),
-  EVENTS_QUEUE_URL: z.url(),
-  /** The Worker's origin, e.g. http://127.0.0.1:8787; finalize outcomes are POSTed to its internal endpoint. */
-  IES_API_BASE: z.url(),
-  INTERNAL_TOKEN: z.string().min(32, 'must be at least 32 characters (the Worker refuses shorter ones)'),
-  /** ffmpeg/ffprobe runs at a time; every run is single-threaded, so one per core by default. */
-  MEDIA_SLOTS: whole(availableParallelism(), 1, 64),
-  /** Jobs at a time; by default one more than the media slots, so a job's transfers overlap the others' encodes. */
-  CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
-  /** Two seconds is the floor: the visibility heartbeat runs every third of it, in whole seconds. */
-  VISIBILITY_TIMEOUT_SECONDS: whole(120, 2, 43_200),
-  HEALTH_PORT: whole(8081, 0, 65_535),
-  /** Loopback by default; a container that must answer its orchestrator sets 0.0.0.0 (the Dockerfile does). */
-  HEALTH_HOST: z.union([z.ipv4(), z.ipv6()]).default('127.0.0.1'),
-  WORK_DIR: z.string().min(1).default(tmpdir()),
-  FRAMES_FPS: z.coerce.number().positive().max(30).default(1),
-  GAP_THRESHOLD_MS: whole(500, 0, 60_000),
-  LIVE_HOLD_TIMEOUT_SECONDS: whole(30, 0, 3600),
-  SHUTDOWN_DEADLINE_SECONDS: whole(25, 1, 3600),
-  DEAD_LETTER_POLL_SECONDS: whole(30, 1, 3600),
-});
+const EnvSchema = z
+  .object({
+    AWS_REGION: z.string().min(1),
+    /**
+     * Static keys, or none: without them the AWS SDK's default chain finds the credentials (an ECS task
+     * role, an EC2 instance profile, web identity), which is how a deployed transcoder should get them.
+     */
+    AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+    AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    AWS_SESSION_TOKEN: z.string().min(1).optional(),
+    /** Set locally (fauxqs); it implies path-style addressing. In production the regional endpoint is used. */
+    S3_ENDPOINT: z.url().optional(),
+    S3_BUCKET: z.string().min(3),
+    SQS_ENDPOINT: z.url().optional(),
+    JOBS_QUEUE_URL: z.url(),
+    EVENTS_QUEUE_URL: z.url(),
+    /** The Worker's origin, e.g. http://127.0.0.1:8787; finalize outcomes are POSTed to its internal endpoint. */
+    IES_API_BASE: z.url(),
+    INTERNAL_TOKEN: z.string().min(32, 'must be at least 32 characters (the Worker refuses shorter ones)'),
+    /** ffmpeg/ffprobe runs at a time; every run is single-threaded, so one per core by default. */
+    MEDIA_SLOTS: whole(availableParallelism(), 1, 64),
+    /** Jobs at a time; by default one more than the media slots, so a job's transfers overlap the others' encodes. */
+    CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+    /** Two seconds is the floor: the visibility heartbeat runs every third of it, in whole seconds. */
+    VISIBILITY_TIMEOUT_SECONDS: whole(120, 2, 43_200),
+    HEALTH_PORT: whole(8081, 0, 65_535),
+    /** Loopback by default; a container that must answer its orchestrator sets 0.0.0.0 (the Dockerfile does). */
+    HEALTH_HOST: z.union([z.ipv4(), z.ipv6()]).default('127.0.0.1'),
+    WORK_DIR: z.string().min(1).default(tmpdir()),
+    FRAMES_FPS: z.coerce.number().positive().max(30).default(1),
+    GAP_THRESHOLD_MS: whole(500, 0, 60_000),
+    LIVE_HOLD_TIMEOUT_SECONDS: whole(30, 0, 3600),
+    SHUTDOWN_DEADLINE_SECONDS: whole(25, 1, 3600),
+    DEAD_LETTER_POLL_SECONDS: whole(30, 1, 3600),
+  })
+  .refine((e) => (e.AWS_ACCESS_KEY_ID === undefined) === (e.AWS_SECRET_ACCESS_KEY === undefined), {
+    message:
+      'set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (the default credential chain)',
+    path: ['AWS_SECRET_ACCESS_KEY'],
+  });
 
 /** Validated settings, grouped by what uses them. */
 export interface Config {
   aws: {
     region: string;
-    credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    /** Undefined: the AWS SDK's default credential chain. */
+    credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   };
   s3: { endpoint?: string; bucket: string };
   sqs: { endpoint?: string; jobsQueueUrl: string; eventsQueueUrl: string };
@@ -86,11 +97,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     aws: {
       region: e.AWS_REGION,
-      credentials: {
-        accessKeyId: e.AWS_ACCESS_KEY_ID,
-        secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
-        ...(e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}),
-      },
+      ...(e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+        ? {
+            credentials: {
+              accessKeyId: e.AWS_ACCESS_KEY_ID,
+              secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+              ...(e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}),
+            },
+          }
+        : {}),
     },
     s3: { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET },
     sqs: { endpoint: e.SQS_ENDPOINT, jobsQueueUrl: e.JOBS_QUEUE_URL, eventsQueueUrl: e.EVENTS_QUEUE_URL },

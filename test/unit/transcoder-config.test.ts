@@ -75,7 +75,14 @@ describe('transcoder configuration', () => {
       shutdownDeadlineMs: 5000,
       deadLetterPollMs: 1000,
     });
-    expect(config.aws.credentials.sessionToken).toBe('token');
+    expect(config.aws.credentials?.sessionToken).toBe('token');
+  });
+
+  it('leaves the credentials to the default chain (a task role) when no keys are set, and wants both or neither', () => {
+    const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...keyless } = minimal;
+    expect(loadConfig(keyless).aws.credentials).toBeUndefined();
+    expect(problemsOf({ ...keyless, AWS_ACCESS_KEY_ID })).toContain('AWS_SECRET_ACCESS_KEY is required');
+    expect(problemsOf({ ...keyless, AWS_SECRET_ACCESS_KEY })).toMatch(/AWS_SECRET_ACCESS_KEY: set both/);
   });
 
   it('names every missing variable at once', () => {
