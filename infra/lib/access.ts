@@ -13,14 +13,15 @@ export const RAW_CHUNKS = `${SERVICE_PREFIX}*/*/*/raw/*`;
 
 /**
  * The Worker's statements. It signs POST policies, which S3 authorizes as the signer's s3:PutObject, so the
- * signer may write raw chunks and nothing else; it reads processed outputs for playback and checks that a
+ * signer may write raw chunks and nothing else; the policies carry `acl: private`, and S3's PutObject
+ * reference says setting an object's ACL with the upload needs s3:PutObjectAcl too, on the same keys; it reads processed outputs for playback and checks that a
  * chunk exists (HEAD is authorized as s3:GetObject); it enqueues jobs. It never lists nor deletes.
  */
 export function workerStatements(bucket: s3.IBucket, queues: JobQueues): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
       sid: 'SignChunkUploads',
-      actions: ['s3:PutObject'],
+      actions: ['s3:PutObject', 's3:PutObjectAcl'],
       resources: [bucket.arnForObjects(RAW_CHUNKS)],
     }),
     new iam.PolicyStatement({

@@ -171,7 +171,7 @@ describe('the Worker’s IAM user', () => {
       {
         Sid: 'SignChunkUploads',
         Effect: 'Allow',
-        Action: 's3:PutObject',
+        Action: ['s3:PutObject', 's3:PutObjectAcl'],
         Resource: objects(ids.bucket, 'proctor/ies/*/*/*/raw/*'),
       },
       {
