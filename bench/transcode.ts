@@ -5,7 +5,8 @@
  *    `.local/bench/transcode/`) goes through `node transcoder/main.ts` as 120 chunk jobs on a local
  *    S3 + SQS (fauxqs, in this process), 2 ffmpeg runs and 3 jobs at a time: realtime factor of chunk
  *    processing (3 renditions, frames and thumbnails, uploads, index and live playlists included).
- * 2. The same input through one plain ffmpeg one-pass ladder (`notes/ffmpeg.md`'s recipe): the reference,
+ * 2. The same input through one plain ffmpeg one-pass ladder (one `split=3` filter graph to 360/480/720p
+ *    H.264, veryfast, capped CRF 23, VFR, HLS fMP4): the reference,
  *    right before and right after chunk processing, as the machine's speed drifts.
  * 3. Finalize of the processed 10-minute session, and of a 60-minute one synthesized from it (its segments
  *    reused, re-timestamped into place, with index entries): time until the playlists are written, then
@@ -397,7 +398,7 @@ async function main() {
         '—',
       ],
       [
-        'reference: one plain ffmpeg one-pass ladder (notes/ffmpeg.md), right before and right after',
+        'reference: one plain ffmpeg one-pass ladder (360/480/720p, veryfast), right before and right after',
         `${[referenceBefore, referenceAfter].map(speed).join(', then ')}; peak RSS ${mb(Math.max(referenceBefore.rss, referenceAfter.rss))}`,
         '—',
       ],

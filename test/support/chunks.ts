@@ -246,7 +246,11 @@ export interface RecordOptions {
   audio?: boolean;
 }
 
-/** Flags from `notes/local-stack.md` ("Browsers"), plus audio without a user gesture. */
+/**
+ * Debian Chromium headless as root with no network: no sandbox and no GPU, and no background networking,
+ * component updates or sync, whose connections this machine refuses; fake capture devices and consent, plus
+ * audio without a user gesture.
+ */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',

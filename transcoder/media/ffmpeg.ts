@@ -1,7 +1,7 @@
 /**
  * The one place that starts ffmpeg and ffprobe: spawning, logging hooks, progress, cancellation and
- * errors. fluent-ffmpeg stays behind this module (its repository was archived in May 2025,
- * `notes/ffmpeg.md`), so replacing it touches nothing else. Arguments come ready-made from `args.ts`.
+ * errors. fluent-ffmpeg stays behind this module (its GitHub repository, fluent-ffmpeg/node-fluent-ffmpeg,
+ * was archived in May 2025 and its README asks for maintainers), so replacing it touches nothing else. Arguments come ready-made from `args.ts`.
  */
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
