@@ -6,7 +6,7 @@
  */
 import type { ClipAccepted, ClipStatus } from '../contracts/clips.ts';
 import { formatOffset } from './format.ts';
-import type { PlayerEvent } from './timeline-geometry.ts';
+import type { Marker, PlayerEvent } from './timeline-geometry.ts';
 import type { View } from './view.ts';
 
 /** How far before and after an event its clip reaches. */
@@ -58,8 +58,8 @@ export interface ClipHost {
   span(): RecordingSpan | null;
   /** Seconds from the recording's start. */
   position(): number;
-  /** The event last picked (marker clicked, previous/next). */
-  event(): PlayerEvent | null;
+  /** The timeline's markers, whose clicks pick an event. */
+  markers(): readonly Marker[];
 }
 
 async function json<T>(response: Response): Promise<T> {
@@ -73,6 +73,8 @@ export class ClipControls {
   marks: { in: number | null; out: number | null } = { in: null, out: null };
   /** The last clip's status, for pages and tests. */
   status: ClipStatus | null = null;
+  /** The event last picked (marker clicked, previous/next): what "Clip <type> ±30 s" clips. */
+  picked: PlayerEvent | null = null;
   private asked = 0;
 
   private readonly view: View;
@@ -81,6 +83,10 @@ export class ClipControls {
   constructor(view: View, host: ClipHost) {
     this.view = view;
     this.host = host;
+    view.markers.addEventListener('click', (e) => {
+      const index = (e.target as HTMLElement).closest('.marker')?.getAttribute('data-index');
+      this.picked = host.markers()[Number(index)]?.event ?? this.picked;
+    });
     view.clips.addEventListener('click', (e) => {
       const action = (e.target as HTMLElement).closest('button')?.dataset.action;
       if (action === 'mark-in' || action === 'mark-out') this.mark(action);
@@ -96,7 +102,7 @@ export class ClipControls {
     view.clips.hidden = this.host.root() === null || span === null;
     view.clipRange.disabled = this.range() === null;
     view.clipEvent.disabled = this.eventRange() === null;
-    const event = this.host.event();
+    const event = this.picked;
     view.clipEvent.textContent = event ? `Clip ${event.type} ±30 s` : 'Clip event ±30 s';
     const duration = span ? (span.endMs - span.startMs) / 1000 : 0;
     const marked = this.marks;
@@ -127,7 +133,7 @@ export class ClipControls {
 
   eventRange(): ClipRange | null {
     const span = this.host.span();
-    const event = this.host.event();
+    const event = this.picked;
     return span && event ? eventClipRange(event.occurred_at_ms, span) : null;
   }
 

@@ -7,13 +7,29 @@ import { ClipControls } from './clips.ts';
 import { type Command, isCommand, planOf } from './commands.ts';
 import { formatOffset, formatWallClock } from './format.ts';
 import { keyCommand } from './keys.ts';
-import { type Attached, attachVideo, followVideo, type PlaylistInfo } from './media.ts';
+import { type Attached, attachVideo, firstPicture, followVideo, type PlaylistInfo } from './media.ts';
 import { Motion } from './motion.ts';
-import { loadEvents, loadSource, PlayerError, type SessionSource } from './source.ts';
-import { parseStoryboard, type Tile } from './storyboard.ts';
+import {
+  loadEvents,
+  loadSource,
+  loadStoryboard,
+  type PlaybackType,
+  PlayerError,
+  playbackHint,
+  type SessionSource,
+  whenProcessed,
+} from './source.ts';
+import type { Tile } from './storyboard.ts';
 import { Timeline } from './timeline.ts';
-import { frameAt, frameTimes, nextMarker, type PlayerEvent, previousMarker } from './timeline-geometry.ts';
-import { buildView, type View } from './view.ts';
+import {
+  frameAt,
+  frameTimes,
+  nextMarker,
+  type PlayerEvent,
+  previousMarker,
+  serverSpans,
+} from './timeline-geometry.ts';
+import { buildView, showState, type View } from './view.ts';
 
 export type PlayerState =
   | 'loading'
@@ -26,6 +42,8 @@ export type PlayerState =
 
 /** How often a live session's events are read again. */
 const LIVE_POLL_MS = 3000;
+/** How often a live session's state is read, to switch to the processed recording once it is ready. */
+const HANDOVER_POLL_MS = 5000;
 const TICK_MS = 250;
 
 export class IesPlayer extends HTMLElement {
@@ -39,14 +57,15 @@ export class IesPlayer extends HTMLElement {
   private timeline!: Timeline;
   private source: SessionSource | null = null;
   private attached: Attached[] = [];
+  private main: (Attached & { url: string; type: PlaybackType }) | null = null;
   private events: PlayerEvent[] = [];
   private tiles: Tile[] = [];
   private frames: number[] = [];
   private playlist: PlaylistInfo | null = null;
   private pipOffset = 0;
   private root = '';
-  /** The event last picked (marker clicked, previous/next): what "Clip event ±30 s" clips. */
-  private picked: PlayerEvent | null = null;
+  /** Where to go once loaded: the server time and whether it played, kept over a switch from live. */
+  private resume: { atMs: number; playing: boolean } | null = null;
   private timers: ReturnType<typeof setInterval>[] = [];
   private sent = '';
 
@@ -56,6 +75,10 @@ export class IesPlayer extends HTMLElement {
   }
   get duration(): number {
     return this.source?.duration ?? this.playlist?.duration ?? 0;
+  }
+  /** Whether it follows the live playlists of a session still recording. */
+  get live(): boolean {
+    return this.source?.live ?? false;
   }
   /** Pictures shown while stepping (for checks that the picture keeps changing). */
   get pictures(): number {
@@ -80,19 +103,15 @@ export class IesPlayer extends HTMLElement {
         reachedEnd: (direction) => this.setState(direction > 0 ? 'ended' : 'paused', 0),
       });
       this.timeline = new Timeline(this.view, (time) => this.seek(time));
-      this.view.markers.addEventListener('click', (e) => {
-        const index = (e.target as HTMLElement).closest('.marker')?.getAttribute('data-index');
-        this.picked = this.timeline.markers[Number(index)]?.event ?? this.picked;
-      });
       this.clips = new ClipControls(this.view, {
         root: () =>
           this.source && !this.source.live && this.source.type === 'hls_masterplaylist' ? this.root : null,
         span: () =>
-          this.source?.startMs != null && this.source.duration !== null
-            ? { startMs: this.source.startMs, endMs: this.source.startMs + this.source.duration * 1000 }
+          this.source?.startMs != null
+            ? { startMs: this.startMs, endMs: this.startMs + this.duration * 1000 }
             : null,
+        markers: () => this.timeline.markers,
         position: () => this.currentTime,
-        event: () => this.picked,
       });
       this.view.controls.addEventListener('click', (e) => this.onControl(e.target as HTMLElement));
       this.addEventListener('keydown', (e) => this.onKey(e));
@@ -139,7 +158,7 @@ export class IesPlayer extends HTMLElement {
       this.currentTime,
     );
     if (!marker) return;
-    this.picked = marker.event;
+    this.clips.picked = marker.event;
     this.seek(marker.time);
     this.view.announce.textContent = `${marker.event.type} at ${formatOffset(marker.time)}`;
   }
@@ -149,6 +168,8 @@ export class IesPlayer extends HTMLElement {
     this.timers = [];
     for (const attached of this.attached) attached.destroy();
     this.attached = [];
+    this.main?.destroy();
+    this.main = null;
   }
 
   private async load(): Promise<void> {
@@ -156,17 +177,24 @@ export class IesPlayer extends HTMLElement {
     const root = (this.getAttribute('src') ?? '').replace(/\/+$/, '');
     this.root = root;
     if (!root) return;
+    const resume = this.resume;
+    this.resume = null;
     this.setState('loading', 0);
     try {
-      const source = await loadSource(root);
+      // What the first frame does not wait for starts at once: the video on the URL's hint, the events, and
+      // the session's state with its manifest side by side (`source.ts`).
+      const hint = playbackHint(root, this.getAttribute('playback'), this.getAttribute('playback-type'));
+      if (hint) this.showMain(hint.url, hint.type);
+      const events = this.readEvents(root);
+      const source = await loadSource(root, hint);
       this.source = source;
       this.frames = frameTimes(source.chunks);
-      if (source.storyboard) this.tiles = parseStoryboard(await (await fetch(source.storyboard.vtt)).text());
+      if (source.storyboard) void loadStoryboard(source.storyboard.vtt).then((tiles) => (this.tiles = tiles));
       const mainAsset = source.videos.screenshare ? 'screenshare' : 'webcam';
       const mainUrl = source.videos[mainAsset];
       if (!mainUrl)
         throw new PlayerError('Waiting for the recording: nothing has been processed yet.', 'empty');
-      this.attached.push(attachVideo(this.view.main, mainUrl, source.type, (info) => this.onPlaylist(info)));
+      this.showMain(mainUrl, source.type);
       const pipUrl = mainAsset === 'screenshare' ? source.videos.webcam : undefined;
       this.view.pip.hidden = !pipUrl;
       if (pipUrl)
@@ -177,20 +205,34 @@ export class IesPlayer extends HTMLElement {
           }),
         );
       this.view.live.hidden = !source.live;
-      await this.readEvents(root);
-      if (source.live) this.timers.push(setInterval(() => void this.readEvents(root), LIVE_POLL_MS));
+      await events;
+      if (source.live) {
+        this.timers.push(setInterval(() => void this.readEvents(root), LIVE_POLL_MS));
+        // Once processed, the recording is loaded in place, at the same server time, playing if it was.
+        this.timers.push(
+          whenProcessed(root, HANDOVER_POLL_MS, () => {
+            this.resume = { atMs: this.startMs + this.currentTime * 1000, playing: this.state === 'playing' };
+            void this.load();
+          }),
+        );
+      }
       this.timers.push(setInterval(() => this.render(), TICK_MS));
-      await this.whenPlayable();
+      await firstPicture(this.view.main);
       this.setState('paused', 0);
+      if (resume && this.startMs > 0) {
+        this.seek((resume.atMs - this.startMs) / 1000);
+        if (resume.playing) this.command('PLAY');
+      }
     } catch (error) {
       this.fail(error);
     }
   }
 
-  private whenPlayable(): Promise<void> {
-    const video = this.view.main;
-    if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) return Promise.resolve();
-    return new Promise((resolve) => video.addEventListener('loadeddata', () => resolve(), { once: true }));
+  /** Plays `url` in the main video, unless it already does (it was started on the URL's hint). */
+  private showMain(url: string, type: PlaybackType): void {
+    if (this.main?.url === url && this.main.type === type) return;
+    this.main?.destroy();
+    this.main = { url, type, ...attachVideo(this.view.main, url, type, (info) => this.onPlaylist(info)) };
   }
 
   private async readEvents(root: string): Promise<void> {
@@ -241,18 +283,7 @@ export class IesPlayer extends HTMLElement {
   private setState(state: PlayerState, speed: number): void {
     this.state = state;
     this.speed = speed;
-    for (const button of this.view.controls.querySelectorAll<HTMLButtonElement>('button[data-command]')) {
-      const command = button.dataset.command ?? '';
-      const pressed =
-        command === 'PLAY'
-          ? state === 'playing'
-          : command.endsWith(`_${speed}`) &&
-            command.includes(state === 'seeking_backward' ? 'BACKWARD' : 'FORWARD') &&
-            state.startsWith('seeking');
-      button.setAttribute('aria-pressed', String(pressed));
-    }
-    this.view.play.textContent = state === 'playing' ? '❚❚ Pause' : '▶ Play';
-    this.view.play.setAttribute('aria-label', state === 'playing' ? 'Pause' : 'Play');
+    showState(this.view, state, speed);
     this.render();
   }
 
@@ -266,12 +297,7 @@ export class IesPlayer extends HTMLElement {
       startMs,
       duration,
       events: this.events,
-      gaps: this.source?.live
-        ? (this.playlist?.gaps ?? []).map((gap) => ({
-            start_ms: startMs + gap.start * 1000,
-            end_ms: startMs + gap.end * 1000,
-          }))
-        : (this.source?.gaps ?? []),
+      gaps: this.source?.live ? serverSpans(this.playlist?.gaps ?? [], startMs) : (this.source?.gaps ?? []),
       tiles: this.tiles,
       sheetBase: this.source?.storyboard?.base ?? '',
     });

@@ -72,6 +72,12 @@ export function attachVideo(
   return { destroy: () => hls.destroy() };
 }
 
+/** Resolves once `video` has its first picture to show. */
+export function firstPicture(video: HTMLVideoElement): Promise<void> {
+  if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) return Promise.resolve();
+  return new Promise((resolve) => video.addEventListener('loadeddata', () => resolve(), { once: true }));
+}
+
 /** How far (s) the picture-in-picture may drift before it is put back in step. */
 const MAX_DRIFT_SEC = 0.3;
 

@@ -4,6 +4,7 @@
  * while it still records, the live playlists; and its integrity events.
  */
 import type { PlayerSessionBody } from '../contracts/api.ts';
+import { parseStoryboard, type Tile } from './storyboard.ts';
 import type { PlayerEvent } from './timeline-geometry.ts';
 
 export type VideoAsset = 'screenshare' | 'webcam';
@@ -72,15 +73,51 @@ interface Manifest {
 const VIDEO_ASSETS: readonly VideoAsset[] = ['screenshare', 'webcam'];
 const PLACED: ReadonlySet<string> = new Set(['ok', 'cut']);
 
-/** Reads what the playback root opens; throws PlayerError for what the reviewer must be told. */
-export async function loadSource(root: string): Promise<SessionSource> {
-  const session = await getJson<PlayerSessionBody>(`${root}/session`);
+/**
+ * What the player URL says the session plays once processed (`playback` and `type` parameters of
+ * `player_url`), so the video can start loading before the session's state arrives. Only a hint: the
+ * state read then decides, and a wrong hint costs only the requests made on it.
+ */
+export interface PlaybackHint {
+  asset: VideoAsset;
+  url: string;
+  type: PlaybackType;
+}
+
+/** The hint of a root's `playback` path and `type`, or null when absent or not a path the proxy serves. */
+export function playbackHint(root: string, path: string | null, type: string | null): PlaybackHint | null {
+  const asset = path?.split('/')[0];
+  if (
+    !path ||
+    (asset !== 'screenshare' && asset !== 'webcam') ||
+    !/^[\w./-]+$/.test(path) ||
+    path.includes('..')
+  )
+    return null;
+  if (type !== 'hls_masterplaylist' && type !== 'fullvideo') return null;
+  return { asset, url: `${root}/${path}`, type };
+}
+
+/** The session's state (`GET …/session`): whether it is processed, for a live player to switch. */
+export function loadSession(root: string): Promise<PlayerSessionBody> {
+  return getJson<PlayerSessionBody>(`${root}/session`);
+}
+
+/**
+ * Reads what the playback root opens; throws PlayerError for what the reviewer must be told. With a
+ * hint, the manifest is read beside the session's state instead of after it.
+ */
+export async function loadSource(root: string, hint: PlaybackHint | null = null): Promise<SessionSource> {
+  const manifestUrl = (asset: VideoAsset) => `${root}/${asset}/processed/manifest.json`;
+  const hinted = hint ? getJson<Manifest>(manifestUrl(hint.asset)).catch(() => null) : null;
+  const session = await loadSession(root);
   // A stored key is `proctor/ies/<tenant>/<session>/<asset>/processed/…`; the proxy takes what follows.
   const relative = (key: string) =>
     `${root}/${key.slice(key.indexOf(`${session.session_id}/`) + session.session_id.length + 1)}`;
   if (session.playback) {
     const main = session.playback.path.split('/')[0] as VideoAsset;
-    const manifest = await getJson<Manifest>(`${root}/${main}/processed/manifest.json`);
+    const manifest =
+      (main === hint?.asset ? await hinted : null) ?? (await getJson<Manifest>(manifestUrl(main)));
     const videos: Partial<Record<VideoAsset, string>> = {};
     for (const asset of VIDEO_ASSETS) {
       const entry = manifest.assets[asset];
@@ -139,4 +176,33 @@ export async function loadEvents(root: string): Promise<PlayerEvent[]> {
     cursor = page.next_cursor;
   } while (cursor);
   return events;
+}
+
+/** The storyboard's tiles; none when it cannot be read (the previews are then left out, nothing else). */
+export async function loadStoryboard(vtt: string): Promise<Tile[]> {
+  try {
+    return parseStoryboard(await (await fetch(vtt)).text());
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Calls `then` once, when the session a live player follows is processed, asking its state every
+ * `everyMs`; a failed ask is tried again at the next turn. Returns the timer, for the caller to clear.
+ */
+export function whenProcessed(
+  root: string,
+  everyMs: number,
+  then: () => void,
+): ReturnType<typeof setInterval> {
+  let done = false;
+  const timer = setInterval(async () => {
+    const session = await loadSession(root).catch(() => null);
+    if (!session?.playback || done) return;
+    done = true;
+    clearInterval(timer);
+    then();
+  }, everyMs);
+  return timer;
 }

@@ -49,6 +49,11 @@ export function markersOf(events: readonly PlayerEvent[], startMs: number, durat
     .map((m) => ({ ...m, fraction: fractionOf(m.time, duration) }));
 }
 
+/** Spans of playlist time (s from `startMs`) as server-time spans, as the manifest gives gaps. */
+export function serverSpans(spans: readonly { start: number; end: number }[], startMs: number) {
+  return spans.map((span) => ({ start_ms: startMs + span.start * 1000, end_ms: startMs + span.end * 1000 }));
+}
+
 /** Gaps (server-time spans) as shaded bands of the timeline. */
 export function bandsOf(
   gaps: readonly { start_ms: number; end_ms: number }[],

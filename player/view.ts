@@ -109,3 +109,19 @@ export function buildView(root: ShadowRoot) {
   };
 }
 export type View = ReturnType<typeof buildView>;
+
+/** Presses the button of the command running (`speed` 0: none moving) and labels play/pause. */
+export function showState(view: View, state: string, speed: number): void {
+  for (const button of view.controls.querySelectorAll<HTMLButtonElement>('button[data-command]')) {
+    const command = button.dataset.command ?? '';
+    const pressed =
+      command === 'PLAY'
+        ? state === 'playing'
+        : command.endsWith(`_${speed}`) &&
+          command.includes(state === 'seeking_backward' ? 'BACKWARD' : 'FORWARD') &&
+          state.startsWith('seeking');
+    button.setAttribute('aria-pressed', String(pressed));
+  }
+  view.play.textContent = state === 'playing' ? '❚❚ Pause' : '▶ Play';
+  view.play.setAttribute('aria-label', state === 'playing' ? 'Pause' : 'Play');
+}

@@ -1,7 +1,8 @@
 /**
  * What a player URL opens and what it does not: its own session's events and media only, an expired link
- * said plainly, a session still recording followed live with events appearing as they are posted, and a
- * `fullvideo` playback (the stitched MP4) with the same controls and timeline.
+ * said plainly, a session still recording followed live with events appearing as they are posted and
+ * switched to the processed recording at the same server time once ready (a wrong playback hint in the
+ * URL changing nothing), and a `fullvideo` playback (the stitched MP4) with the same controls and timeline.
  */
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -86,7 +87,7 @@ describe('player on a session still recording', () => {
     const session = (await tenant.as('GET', `/session?session_id=${live.sessionId}`)).body as {
       player_url: string;
     };
-    expect(session.player_url).toContain('/ies/player/index.html?src=');
+    expect(session.player_url).toContain('/ies/player/?src=');
     // The live playlist lists a chunk once its successor is processed.
     const master = `${new URL(session.player_url).searchParams.get('src')}/screenshare/processed/playlist_cache/live_master.m3u8`;
     await expect
@@ -140,5 +141,49 @@ describe('player on a fullvideo playback', () => {
     expect(forward.rate).toBeGreaterThan(6.4);
     expect(forward.rate).toBeLessThan(9.6);
     await page.close();
+  });
+});
+
+describe('live to processed', () => {
+  it('switches to the processed recording once ready, keeping the position', async () => {
+    const live = await newRecording(tenant, Date.now() - 60_000);
+    await upload(tenant, live, ['screenshare'], [0, 1, 2, 3, 4, 5]);
+    const { player_url } = (await tenant.as('GET', `/session?session_id=${live.sessionId}`)).body as {
+      player_url: string;
+    };
+    const master = `${new URL(player_url).searchParams.get('src')}/screenshare/processed/playlist_cache/live_master.m3u8`;
+    await expect
+      .poll(async () => (await fetch(master)).status, { timeout: 120_000, interval: 1000 })
+      .toBe(200);
+    const page = await openPlayer(browser, player_url);
+    expect(await page.evaluate(() => window.player.live)).toBe(true);
+    await page.evaluate(() => window.player.seek(12));
+    const at = await page.evaluate(() => window.player.startMs + window.player.currentTime * 1000);
+
+    const ready = await processed(tenant, live.sessionId);
+    await page.waitForFunction(() => !window.player.live && window.player.state === 'paused', undefined, {
+      timeout: 60_000,
+      polling: 200,
+    });
+    const after = await page.evaluate(() => ({
+      at: window.player.startMs + window.player.currentTime * 1000,
+      duration: window.player.duration,
+      badge: window.player.shadowRoot?.querySelector<HTMLElement>('.live')?.hidden,
+    }));
+    expect(Math.abs(after.at - at)).toBeLessThan(500);
+    expect(after.duration).toBeCloseTo(30, 0);
+    expect(after.badge).toBe(true);
+    await page.close();
+
+    // A hint naming another asset than the session plays is only a hint: the session's state decides.
+    const wrong = new URL(ready.player_url);
+    expect(wrong.searchParams.get('playback')).toBe('screenshare/processed/hls_playlist/master.m3u8');
+    wrong.searchParams.set('playback', 'webcam/processed/hls_playlist/master.m3u8');
+    const hinted = await openPlayer(browser, wrong.href);
+    expect(await hinted.evaluate(() => window.player.state)).toBe('paused');
+    await hinted.evaluate(() => window.player.command('PLAY'));
+    await waitForState(hinted, ['playing']);
+    await hinted.waitForFunction(() => window.player.currentTime > 1, undefined, { timeout: 20_000 });
+    await hinted.close();
   });
 });

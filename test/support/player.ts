@@ -113,6 +113,7 @@ interface PlayerElement extends HTMLElement {
   duration: number;
   pictures: number;
   startMs: number;
+  live: boolean;
   command(name: string): void;
   seek(time: number): void;
   jumpToEvent(way: 'previous' | 'next'): void;

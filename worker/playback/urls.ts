@@ -57,16 +57,29 @@ export async function playbackUrl(c: Context<AppEnv>, row: SessionRow): Promise<
 /** Statuses with something to watch: live while recording and processing, then the processed recording. */
 const PLAYER_STATUSES: ReadonlySet<string> = new Set(['recording', 'processing', 'ready']);
 
-/** Where the reviewer's player is served (Workers Static Assets, built from `player/`). */
-export const PLAYER_PAGE = '/ies/player/index.html';
+/**
+ * Where the reviewer's player page is served (Workers Static Assets, built from `player/`): its folder,
+ * since `/ies/player/index.html` answers a redirect there (`html_handling` `auto-trailing-slash`, the
+ * default: https://developers.cloudflare.com/workers/static-assets/routing/advanced/html-handling), a
+ * round trip before the first frame.
+ */
+export const PLAYER_PAGE = '/ies/player/';
 
 /**
  * The reviewer's player page for the session, signed and expiring like the playback URL: its `src`
- * parameter is the playback root the page (or an `<ies-player>` element) reads everything through. Null
+ * parameter is the playback root the page (or an `<ies-player>` element) reads everything through, and
+ * once the session is processed `playback` and `type` name its playback object. Null
  * before anything was recorded and once nothing can be shown (failed, deleted).
  */
 export async function playerUrl(c: Context<AppEnv>, row: SessionRow): Promise<string | null> {
   if (!PLAYER_STATUSES.has(row.status)) return null;
   const src = await playbackRoot(c, row);
-  return `${c.get('config').PUBLIC_BASE_URL}${PLAYER_PAGE}?src=${encodeURIComponent(src)}`;
+  const page = `${c.get('config').PUBLIC_BASE_URL}${PLAYER_PAGE}?src=${encodeURIComponent(src)}`;
+  // Once processed, the page also says what it plays, so the player starts loading the video beside
+  // reading the session's state instead of after it (first frame: bench/RESULTS.md, player).
+  const path =
+    row.status === 'ready' ? playablePath(row.playback_key ?? '', row.tenant_uuid, row.uuid) : null;
+  return path && row.playback_type
+    ? `${page}&playback=${encodeURIComponent(path)}&type=${row.playback_type}`
+    : page;
 }
