@@ -6,6 +6,7 @@
  */
 import type { ClipAccepted, ClipStatus } from '../contracts/clips.ts';
 import { formatOffset } from './format.ts';
+import type { SessionSource } from './source.ts';
 import type { Marker, PlayerEvent } from './timeline-geometry.ts';
 import type { View } from './view.ts';
 
@@ -53,9 +54,8 @@ export function markedClipRange(
 
 /** What the clip controls read from the element. */
 export interface ClipHost {
-  /** The playback root; null when clips cannot be cut (live, or a stitched MP4). */
-  root(): string | null;
-  span(): RecordingSpan | null;
+  /** What the player plays, and its playback root. */
+  source(): (Pick<SessionSource, 'live' | 'type' | 'startMs' | 'duration'> & { root: string }) | null;
   /** Seconds from the recording's start. */
   position(): number;
   /** The timeline's markers, whose clicks pick an event. */
@@ -66,6 +66,18 @@ async function json<T>(response: Response): Promise<T> {
   const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
   if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
   return body as T;
+}
+
+/** The playback root when the recording can be clipped: processed, HLS (clips are cut from its segments). */
+function clippable(source: ReturnType<ClipHost['source']>): string | null {
+  return source && !source.live && source.type === 'hls_masterplaylist' ? source.root : null;
+}
+
+/** The recording's span in server time, once known. */
+function spanOf(source: ReturnType<ClipHost['source']>): RecordingSpan | null {
+  return source?.startMs != null && source.duration !== null
+    ? { startMs: source.startMs, endMs: source.startMs + source.duration * 1000 }
+    : null;
 }
 
 /** The clip row under the controls: marks, the two clip buttons, the state and the download link. */
@@ -97,9 +109,9 @@ export class ClipControls {
 
   /** Shows the controls when the recording can be clipped, and enables what can be asked for now. */
   update(): void {
-    const span = this.host.span();
+    const span = spanOf(this.host.source());
     const view = this.view;
-    view.clips.hidden = this.host.root() === null || span === null;
+    view.clips.hidden = clippable(this.host.source()) === null || span === null;
     view.clipRange.disabled = this.range() === null;
     view.clipEvent.disabled = this.eventRange() === null;
     const event = this.picked;
@@ -121,25 +133,25 @@ export class ClipControls {
 
   /** Sets the in or out mark at the current position. */
   mark(which: 'mark-in' | 'mark-out'): void {
-    if (this.host.root() === null) return;
+    if (clippable(this.host.source()) === null) return;
     this.marks = { ...this.marks, [which === 'mark-in' ? 'in' : 'out']: this.host.position() };
     this.update();
   }
 
   range(): ClipRange | null {
-    const span = this.host.span();
+    const span = spanOf(this.host.source());
     return span ? markedClipRange(this.marks, span) : null;
   }
 
   eventRange(): ClipRange | null {
-    const span = this.host.span();
+    const span = spanOf(this.host.source());
     const event = this.picked;
     return span && event ? eventClipRange(event.occurred_at_ms, span) : null;
   }
 
   /** Asks for the clip of `range` and follows it until it is ready or failed; a newer ask replaces it. */
   async clip(range: ClipRange | null): Promise<void> {
-    const root = this.host.root();
+    const root = clippable(this.host.source());
     if (!range || !root) return;
     const ask = ++this.asked;
     const { link, clipState } = this.view;

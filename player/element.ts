@@ -104,12 +104,7 @@ export class IesPlayer extends HTMLElement {
       });
       this.timeline = new Timeline(this.view, (time) => this.seek(time));
       this.clips = new ClipControls(this.view, {
-        root: () =>
-          this.source && !this.source.live && this.source.type === 'hls_masterplaylist' ? this.root : null,
-        span: () =>
-          this.source?.startMs != null
-            ? { startMs: this.startMs, endMs: this.startMs + this.duration * 1000 }
-            : null,
+        source: () => (this.source ? { ...this.source, root: this.root } : null),
         markers: () => this.timeline.markers,
         position: () => this.currentTime,
       });
