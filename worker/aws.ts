@@ -2,8 +2,11 @@
 import { awsClient, type Config } from './env.ts';
 import { dependencyUnavailable } from './http/errors.ts';
 
-/** Longer than S3 and SQS take to answer this API's small requests; slower counts as unavailable. */
-const AWS_TIMEOUT_MS = 5000;
+/**
+ * Far longer than S3 and SQS take to start answering this API's small requests, so only a service that is
+ * down or stalled reaches it; past it, the call counts as unavailable.
+ */
+const AWS_TIMEOUT_MS = 8000;
 
 /**
  * Sends a SigV4-signed request to `service`. Unreachable, not answering within AWS_TIMEOUT_MS, or
