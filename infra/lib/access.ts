@@ -10,12 +10,16 @@ import type { JobQueues } from './job-queues.ts';
 export const SERVICE_PREFIX = 'proctor/ies/';
 /** Chunks as uploaded: tenant, session, asset, then `raw/`. */
 export const RAW_CHUNKS = `${SERVICE_PREFIX}*/*/*/raw/*`;
+/** Evidence clip request records, beside the clips the transcoder cuts. */
+export const CLIP_RECORDS = `${SERVICE_PREFIX}*/*/*/processed/clips/*.json`;
 
 /**
  * The Worker's statements. It signs POST policies, which S3 authorizes as the signer's s3:PutObject, so the
- * signer may write raw chunks and nothing else; the policies carry `acl: private`, and S3's PutObject
- * reference says setting an object's ACL with the upload needs s3:PutObjectAcl too, on the same keys; it reads processed outputs for playback and checks that a
- * chunk exists (HEAD is authorized as s3:GetObject); it enqueues jobs. It never lists nor deletes.
+ * signer may write raw chunks; the policies carry `acl: private`, and S3's PutObject reference says
+ * setting an object's ACL with the upload needs s3:PutObjectAcl too, on the same keys. It writes one other
+ * kind of object itself, an evidence clip's request record (`<asset>/processed/clips/<id>.json`); it reads
+ * processed outputs for playback and checks that a chunk exists (HEAD is authorized as s3:GetObject); it
+ * enqueues jobs. It never lists nor deletes.
  */
 export function workerStatements(bucket: s3.IBucket, queues: JobQueues): iam.PolicyStatement[] {
   return [
@@ -23,6 +27,11 @@ export function workerStatements(bucket: s3.IBucket, queues: JobQueues): iam.Pol
       sid: 'SignChunkUploads',
       actions: ['s3:PutObject', 's3:PutObjectAcl'],
       resources: [bucket.arnForObjects(RAW_CHUNKS)],
+    }),
+    new iam.PolicyStatement({
+      sid: 'RecordClipRequests',
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects(CLIP_RECORDS)],
     }),
     new iam.PolicyStatement({
       sid: 'ReadRecordings',
@@ -40,7 +49,7 @@ export function workerStatements(bucket: s3.IBucket, queues: JobQueues): iam.Pol
 /**
  * The transcoder's statements: objects under the service prefix (chunks in, outputs and deletes out), the
  * listing of that prefix, consuming the jobs queue (reading its redrive policy and resolving its DLQ by name),
- * moving a permanently failing message to the DLQ itself, and publishing events.
+ * moving a permanently failing message to the DLQ itself and reading the DLQ, and publishing events.
  */
 export function transcoderStatements(bucket: s3.IBucket, queues: JobQueues): iam.PolicyStatement[] {
   return [
@@ -67,8 +76,16 @@ export function transcoderStatements(bucket: s3.IBucket, queues: JobQueues): iam
       resources: [queues.jobs.queueArn],
     }),
     new iam.PolicyStatement({
-      sid: 'DeadLetterFailedJobs',
-      actions: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
+      // It moves permanent failures there, and reads it to fail the sessions of finalize jobs that died on
+      // their last delivery (transcoder/consumer/dead-letters.ts).
+      sid: 'DeadLetters',
+      actions: [
+        'sqs:SendMessage',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueUrl',
+      ],
       resources: [queues.deadLetter.queueArn],
     }),
     new iam.PolicyStatement({

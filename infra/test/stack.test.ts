@@ -165,7 +165,7 @@ function expectNoWildcards(policy: { Action: string | string[]; Resource: unknow
 }
 
 describe('the Worker’s IAM user', () => {
-  it('may sign uploads of raw chunks, read recordings and enqueue jobs, and nothing else', () => {
+  it('may sign uploads of raw chunks, record clip requests, read recordings and enqueue jobs, and nothing else', () => {
     const policy = statements('WorkerPolicy');
     expect(policy).toEqual([
       {
@@ -173,6 +173,12 @@ describe('the Worker’s IAM user', () => {
         Effect: 'Allow',
         Action: ['s3:PutObject', 's3:PutObjectAcl'],
         Resource: objects(ids.bucket, 'proctor/ies/*/*/*/raw/*'),
+      },
+      {
+        Sid: 'RecordClipRequests',
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: objects(ids.bucket, 'proctor/ies/*/*/*/processed/clips/*.json'),
       },
       {
         Sid: 'ReadRecordings',
@@ -218,9 +224,15 @@ describe('the transcoder', () => {
         Resource: arn(ids.jobs),
       },
       {
-        Sid: 'DeadLetterFailedJobs',
+        Sid: 'DeadLetters',
         Effect: 'Allow',
-        Action: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
+        Action: [
+          'sqs:SendMessage',
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueUrl',
+        ],
         Resource: arn(ids.deadLetter),
       },
       { Sid: 'PublishEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arn(ids.events) },
