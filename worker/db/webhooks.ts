@@ -89,8 +89,10 @@ export async function deleteEndpoint(db: Db, tenantUuid: string, uuid: string): 
 }
 
 /**
- * A delivery of the event to every endpoint of the tenant subscribed to its type; an event already
- * delivered to an endpoint (the same id reported again) is not added twice. Returns the new deliveries.
+ * Records one delivery of the event per endpoint that wants its type (a delivery already recorded for an
+ * endpoint is kept: the event's id makes a repeat of the event a no-op) and returns every delivery of the
+ * event still pending — the ones just recorded and any an earlier, interrupted publish recorded but may
+ * not have scheduled, so a retried publish schedules them rather than leaving them pending for ever.
  */
 export async function insertDeliveries(
   db: Db,
@@ -99,31 +101,28 @@ export async function insertDeliveries(
   const endpoints = (await listEndpoints(db, event.tenantUuid)).filter((endpoint) =>
     endpoint.event_types.includes(event.type),
   );
-  const created: DeliveryRow[] = [];
   for (const endpoint of endpoints) {
-    const uuid = crypto.randomUUID();
-    const result = await db.execute(
+    await db.execute(
       `INSERT IGNORE INTO webhook_deliveries
          (uuid, tenant_uuid, endpoint_uuid, event_id, event_type, payload, created_at_ms, next_attempt_at_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [uuid, event.tenantUuid, endpoint.uuid, event.id, event.type, event.payload, event.nowMs, event.nowMs],
+      [
+        crypto.randomUUID(),
+        event.tenantUuid,
+        endpoint.uuid,
+        event.id,
+        event.type,
+        event.payload,
+        event.nowMs,
+        event.nowMs,
+      ],
     );
-    if (result.rowsAffected !== 1) continue;
-    created.push({
-      uuid,
-      tenant_uuid: event.tenantUuid,
-      endpoint_uuid: endpoint.uuid,
-      event_id: event.id,
-      event_type: event.type,
-      payload: event.payload,
-      status: 'pending',
-      attempts: 0,
-      created_at_ms: String(event.nowMs),
-      next_attempt_at_ms: String(event.nowMs),
-      delivered_at_ms: null,
-    });
   }
-  return created;
+  const pending = await db.execute<DeliveryRow>(
+    "SELECT * FROM webhook_deliveries WHERE tenant_uuid = ? AND event_id = ? AND status = 'pending'",
+    [event.tenantUuid, event.id],
+  );
+  return pending.rows;
 }
 
 export async function findDelivery(db: Db, uuid: string): Promise<DeliveryRow | null> {

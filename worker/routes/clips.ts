@@ -63,7 +63,8 @@ async function readJson(c: Context<AppEnv>, key: string): Promise<unknown> {
     return null;
   }
   if (!object.ok) throw dependencyUnavailable('storage', new Error(`GET answered ${object.status}`));
-  return object.json();
+  // A stored object that is not JSON reads as absent: its schema check then decides, never a 500.
+  return object.json().catch(() => null);
 }
 
 clips.post('/:token/clips', async (c) => {
@@ -106,14 +107,17 @@ clips.post('/:token/clips', async (c) => {
       ...range,
       requested_at: requestedAt,
     };
-    const put = await fetchObject(config, keys.record, {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(record),
-    });
-    await put.body?.cancel();
-    if (!put.ok) throw dependencyUnavailable('storage', new Error(`PUT answered ${put.status}`));
-    await enqueueJob(config, {
+    const writeRecord = async (stored: ClipRecord) => {
+      const put = await fetchObject(config, keys.record, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(stored),
+      });
+      await put.body?.cancel();
+      if (!put.ok) throw dependencyUnavailable('storage', new Error(`PUT answered ${put.status}`));
+    };
+    await writeRecord(record);
+    const job = enqueueJob(config, {
       version: 1,
       type: 'clip',
       tenant_uuid: claims.t,
@@ -123,6 +127,15 @@ clips.post('/:token/clips', async (c) => {
       asset,
       clip_id: clipId,
       ...range,
+    });
+    // A request whose job never left must not look pending: a retry would wait out PENDING_FOR_MS.
+    await job.catch(async (error: unknown) => {
+      await writeRecord({
+        ...record,
+        status: 'failed',
+        reason: 'the jobs queue was unavailable; ask again',
+      }).catch(() => undefined);
+      throw error;
     });
   }
   const body: ClipAccepted = { clip_id: clipId, status_url: `${rootOf(c)}/clips/${clipId}` };

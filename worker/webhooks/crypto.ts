@@ -19,30 +19,33 @@ export function generateWebhookSecret(): string {
   return WEBHOOK_SECRET_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
+/**
+ * Derived keys by master secret. Resolved keys are cached, not promises: workerd cancels continuations of
+ * a promise whose creating request has ended, so a promise shared across requests could hang a later one
+ * (and a rejected one would stay cached).
+ */
+const keys = new Map<string, CryptoKey>();
 
 /** The AES-GCM key derived from the master secret, once per isolate. */
-function encryptionKey(masterSecret: string): Promise<CryptoKey> {
-  let key = keys.get(masterSecret);
-  if (!key) {
-    key = crypto.subtle
-      .importKey('raw', encoder.encode(masterSecret), 'HKDF', false, ['deriveKey'])
-      .then((material) =>
-        crypto.subtle.deriveKey(
-          {
-            name: 'HKDF',
-            hash: 'SHA-256',
-            salt: new Uint8Array(0),
-            info: encoder.encode('ies webhook secrets v1'),
-          },
-          material,
-          { name: 'AES-GCM', length: 256 },
-          false,
-          ['encrypt', 'decrypt'],
-        ),
-      );
-    keys.set(masterSecret, key);
-  }
+async function encryptionKey(masterSecret: string): Promise<CryptoKey> {
+  const cached = keys.get(masterSecret);
+  if (cached) return cached;
+  const material = await crypto.subtle.importKey('raw', encoder.encode(masterSecret), 'HKDF', false, [
+    'deriveKey',
+  ]);
+  const key = await crypto.subtle.deriveKey(
+    {
+      name: 'HKDF',
+      hash: 'SHA-256',
+      salt: new Uint8Array(0),
+      info: encoder.encode('ies webhook secrets v1'),
+    },
+    material,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt', 'decrypt'],
+  );
+  keys.set(masterSecret, key);
   return key;
 }
 
