@@ -4,7 +4,7 @@
  * for `online`; a policy S3 refuses (403: expired or rejected) is fetched again.
  */
 import type { Asset, UploadContentType } from '../contracts/storage.ts';
-import { ensureOk, type ServiceApi, type UploadPolicy } from './api.ts';
+import { ensureOk, HttpError, type ServiceApi, type UploadPolicy } from './api.ts';
 import { backoffMs, online, pause } from './backoff.ts';
 import type { ChunkQueue, QueuedChunk } from './queue.ts';
 
@@ -94,6 +94,7 @@ export class Uploader {
         await this.upload(chunk);
         this.attempts.delete(chunk.id);
       } catch (error) {
+        if (await this.settledByRefusal(chunk, error)) continue;
         const attempt = (this.attempts.get(chunk.id) ?? 0) + 1;
         this.attempts.set(chunk.id, attempt);
         this.hooks.failed(`${chunk.asset} ${chunk.name}: ${(error as Error).message}`);
@@ -103,6 +104,28 @@ export class Uploader {
         this.inFlight.delete(chunk.id);
       }
     }
+  }
+
+  /**
+   * A chunk notice the service refuses for good is not retried: the session is gone (410), processed (409)
+   * or the chunk lies outside its window (400); retrying would also hold an upload worker for ever. When the
+   * object the notice names is not in S3 (404: removed since), the chunk is uploaded again. True when the
+   * chunk was settled so.
+   */
+  private async settledByRefusal(chunk: QueuedChunk, error: unknown): Promise<boolean> {
+    if (!(error instanceof HttpError) || !chunk.key || !error.message.startsWith('POST /session/chunks')) {
+      return false;
+    }
+    if (error.status === 404) {
+      await this.queue.landed(chunk, '');
+      return true;
+    }
+    if (![400, 409, 410].includes(error.status)) return false;
+    this.hooks.failed(`${chunk.asset} ${chunk.name} dropped: ${error.message}`);
+    await this.queue.remove(chunk);
+    this.attempts.delete(chunk.id);
+    if (this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    return true;
   }
 
   /** The oldest chunk no other worker holds. */
