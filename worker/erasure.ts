@@ -23,13 +23,16 @@ import { enqueueJob } from './queue.ts';
  */
 export const RETENTION_BATCH = 100;
 
+/** After the last upload policy's expiry, how long an upload it allowed may still take to land. */
+const LATE_UPLOAD_MARGIN_SECONDS = 60;
+
 /** Enqueues the delete jobs of these deletions, each by one caller per lease; returns how many it sent. */
 export async function dispatchDeletions(db: Client, config: Config, deletions: DeletionRow[]) {
   let sent = 0;
   for (const deletion of deletions) {
     if (!(await claimDispatch(db, deletion.uuid))) continue;
     try {
-      await enqueueJob(config, {
+      const job = {
         version: 1,
         type: 'delete',
         tenant_uuid: deletion.tenant_uuid,
@@ -37,7 +40,14 @@ export async function dispatchDeletions(db: Client, config: Config, deletions: D
         requested_at: new Date().toISOString(),
         scope: deletion.scope,
         deletion_id: deletion.uuid,
-      });
+      } as const;
+      await enqueueJob(config, job);
+      if (deletion.scope === 'session') {
+        // An upload policy issued before the deletion stays valid for its lifetime and S3 cannot revoke it,
+        // so a candidate still recording can add chunks after the first sweep; the same deletion runs again
+        // once every such policy has expired (it counts on from its progress marker).
+        await enqueueJob(config, job, config.UPLOAD_POLICY_TTL_SECONDS + LATE_UPLOAD_MARGIN_SECONDS);
+      }
       sent++;
     } catch (error) {
       await releaseDispatch(db, deletion.uuid);

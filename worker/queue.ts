@@ -17,13 +17,23 @@ export function sqsEndpoint(config: Config): string {
     : `https://sqs.${config.AWS_REGION}.amazonaws.com/`;
 }
 
-/** Enqueues a job on the jobs queue; a failure to enqueue is a 503 the client can retry. */
-export async function enqueueJob(config: Config, job: Job): Promise<void> {
+/** SQS delays a message at most 15 minutes (SendMessage `DelaySeconds`, 0–900). */
+export const MAX_DELAY_SECONDS = 900;
+
+/**
+ * Enqueues a job on the jobs queue, delivered after `delaySeconds` (at most 900); a failure to enqueue is
+ * a 503 the client can retry.
+ */
+export async function enqueueJob(config: Config, job: Job, delaySeconds = 0): Promise<void> {
   const body = JSON.stringify(Job.parse(job));
   const response = await awsFetch(config, 'sqs', sqsEndpoint(config), {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'AmazonSQS.SendMessage' },
-    body: JSON.stringify({ QueueUrl: config.JOBS_QUEUE_URL, MessageBody: body }),
+    body: JSON.stringify({
+      QueueUrl: config.JOBS_QUEUE_URL,
+      MessageBody: body,
+      ...(delaySeconds > 0 ? { DelaySeconds: Math.min(delaySeconds, MAX_DELAY_SECONDS) } : {}),
+    }),
   });
   if (!response.ok) {
     const detail = (await response.text()).slice(0, 500);

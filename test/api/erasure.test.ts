@@ -3,6 +3,7 @@
  * reports sent as the transcoder would): the tombstone, 410 everywhere else, the deletion report, the
  * `session:delete` scope, tenant isolation, and erasing a whole tenant.
  */
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Job } from '../../contracts/jobs.ts';
 import {
@@ -12,6 +13,7 @@ import {
   drainQueue,
   newSession,
   newTenant,
+  sqs,
   stack,
   type TestTenant,
 } from './support.ts';
@@ -44,6 +46,15 @@ describe('DELETE /session', () => {
     expect(jobs).toEqual([
       expect.objectContaining({ type: 'delete', scope: 'session', deletion_id, tenant_uuid: tenant.uuid }),
     ]);
+    // And the same deletion again once every upload policy issued before it has expired: S3 cannot revoke a
+    // policy, so chunks can land after the first sweep. SQS holds it back (DelaySeconds), unseen until then.
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.sqs.jobsQueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
+    expect(Number(Attributes?.ApproximateNumberOfMessagesDelayed)).toBeGreaterThanOrEqual(1);
 
     const read = await tenant.as('GET', `/session?unique_identifier=${uniqueIdentifier}`);
     expect(read.body).toMatchObject({

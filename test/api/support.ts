@@ -9,7 +9,8 @@ import { sessionPrefix } from '../../contracts/storage.ts';
 export const stack = inject('stack');
 
 const credentials = { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey };
-const sqs = new SQSClient({ region: stack.s3.region, endpoint: stack.sqs.endpoint, credentials });
+/** The stack's SQS, as the transcoder reaches it. */
+export const sqs = new SQSClient({ region: stack.s3.region, endpoint: stack.sqs.endpoint, credentials });
 
 /** The stack's S3, as the transcoder and an operator reach it (not through the browsers' CORS front). */
 export const s3 = new S3Client({
