@@ -120,7 +120,8 @@ export class SessionClock extends DurableObject<Bindings> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const session = ws.deserializeAttachment() as SessionRef;
     // An ASCII reason: with a typographic apostrophe in it, the browser saw 1006 instead (clock.test.ts).
-    if (!(await this.gateOpen(session))) return ws.close(1008, 'The tenant is not active');
+    if (!(await this.gateOpen(session)))
+      return ws.close(1008, 'The tenant is not active or the session is gone');
     const sendError = (text: string) =>
       ws.send(
         JSON.stringify({ error: { code: 'BAD_REQUEST', message: text, requestId: crypto.randomUUID() } }),
@@ -279,7 +280,8 @@ export class SessionClock extends DurableObject<Bindings> {
     if (Date.now() - this.gateCheckedAt < GATE_RECHECK_MS) return true;
     const gate = await sessionGate(this.db(), session.tenantUuid, session.sessionUuid).catch(() => undefined);
     if (gate === undefined) return true;
-    if (gate?.tenant_status !== 'active') return false;
+    // An erased session takes no more samples or events, as every other endpoint answers it 410.
+    if (gate?.tenant_status !== 'active' || gate.session_status === 'deleted') return false;
     this.gateCheckedAt = Date.now();
     return true;
   }
