@@ -16,16 +16,54 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** The header a delivery is signed in: `t=<unix seconds>,v1=<hex HMAC-SHA256 over "<t>.<body>">`. */
 export const SIGNATURE_HEADER = 'IES-Signature';
 
-/** Loopback hosts, the only ones a webhook may reach over plain http (a developer's own receiver). */
+/** Loopback hosts: a developer's own receiver, reachable over plain http where the service allows it. */
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether a host names the service's own side of the network rather than a tenant's public receiver: an
+ * IPv4 literal in a loopback, private (RFC 1918), shared (RFC 6598), link-local or unspecified range, an
+ * IPv6 literal that is loopback, unspecified, unique-local (fc00::/7), link-local (fe80::/10) or
+ * IPv4-mapped, or a name under `localhost`, `.internal` or `.local`. Names that resolve inside are for the
+ * network to refuse: the Worker cannot resolve them first.
+ */
+export function isInternalHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (/(^|\.)localhost$|\.internal$|\.local$/.test(host)) return true;
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host)?.slice(1).map(Number);
+  if (v4) {
+    const [a = 0, b = 0] = v4;
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
+  }
+  if (host.startsWith('[')) {
+    const v6 = host.slice(1, -1);
+    return (
+      v6 === '::1' || v6 === '::' || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6) || v6.startsWith('::ffff:')
+    );
+  }
+  return false;
+}
+
+/** Whether `url` is plain http to a loopback address, which only a development stack allows. */
+export const isLoopbackHttp = (url: string) => {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'http:' && LOOPBACK.has(hostname);
+};
 
 export const WebhookUrl = z
   .url({ protocol: /^https?$/ })
   .max(2048)
   .refine((url) => {
     const { protocol, hostname } = new URL(url);
-    return protocol === 'https:' || LOOPBACK.has(hostname);
-  }, 'must be https (http only to a loopback address)')
+    return (protocol === 'https:' && !isInternalHost(hostname)) || isLoopbackHttp(url);
+  }, 'must be https to a public host (http to a loopback address on a development stack only)')
   .openapi({ example: 'https://hooks.example.com/ies' });
 
 export const CreateWebhookBody = z

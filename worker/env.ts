@@ -59,6 +59,8 @@ const EnvSchema = z.object({
   WEBHOOK_SECRET_KEY: z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 characters').optional(),
   /** The first wait before a failed webhook delivery is tried again; it doubles per attempt. */
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
+  /** `true` on a development stack only: webhooks may then go to a receiver on this machine over http. */
+  WEBHOOK_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false'),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

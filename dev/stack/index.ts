@@ -274,6 +274,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         JOBS_QUEUE_URL: queues.jobs,
         PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
         WEBHOOK_SECRET_KEY: secrets.webhookSecretKey,
+        // A developer's (and the tests') webhook receivers listen on this machine.
+        WEBHOOK_ALLOW_LOOPBACK: 'true',
         ...options.workerVars,
       },
     });

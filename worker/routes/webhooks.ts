@@ -7,6 +7,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import {
   CreateWebhookBody,
+  isLoopbackHttp,
   WebhookCreated,
   WebhookDeliveryList,
   WebhookList,
@@ -87,6 +88,9 @@ function mountWebhooks(router: OpenAPIHono<AppEnv>, mount: Mount) {
       const tenantUuid = await mount.tenantOf(c);
       // Validated by the route; its type is lost to the mount's generic params.
       const body = c.req.valid('json' as never) as z.infer<typeof CreateWebhookBody>;
+      if (isLoopbackHttp(body.url) && c.get('config').WEBHOOK_ALLOW_LOOPBACK !== 'true') {
+        throw new ApiError('BAD_REQUEST', 'url: must be https to a public host');
+      }
       const uuid = crypto.randomUUID();
       const secret = generateWebhookSecret();
       const masterSecret = webhookSecretKey(c.get('config'));
