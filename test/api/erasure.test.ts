@@ -4,6 +4,7 @@
  * `session:delete` scope, tenant isolation, and erasing a whole tenant.
  */
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { createConnection } from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Job } from '../../contracts/jobs.ts';
 import {
@@ -38,6 +39,21 @@ describe('DELETE /session', () => {
   it('tombstones the session, enqueues one delete job, and records the report the transcoder sends', async () => {
     const { sessionId, uniqueIdentifier } = await newSession(tenant);
     const token = await candidateToken(tenant, sessionId);
+    const noted = await call('POST', '/session/events', {
+      headers: { Authorization: `Bearer ${token}` },
+      json: {
+        events: [
+          {
+            type: 'page_hidden',
+            occurred_at_ms: Date.now(),
+            severity: 'warning',
+            details: {},
+            idempotency_key: 'k1',
+          },
+        ],
+      },
+    });
+    expect(noted.status).toBeLessThan(300);
     const reply = await tenant.as('DELETE', `/session?session_id=${sessionId}`);
     expect(reply.status).toBe(202);
     const { deletion_id } = reply.body as { deletion_id: string };
@@ -96,6 +112,16 @@ describe('DELETE /session', () => {
     });
     const unknown = { ...report, deletion_id: crypto.randomUUID(), objects_removed: 0, bytes_removed: 0 };
     expect((await reportDeletion(unknown)).status).toBe(404);
+    // The session's integrity events went with it.
+    const db = await createConnection(stack.mysql.rootUrl);
+    try {
+      const [rows] = await db.query('SELECT COUNT(*) AS n FROM integrity_events WHERE session_uuid = ?', [
+        sessionId,
+      ]);
+      expect(Number((rows as { n: number }[])[0]?.n)).toBe(0);
+    } finally {
+      await db.end();
+    }
   });
 
   it('a finalize report arriving after the deletion leaves the tombstone alone', async () => {

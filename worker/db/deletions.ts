@@ -174,6 +174,13 @@ export async function applyDeletionReport(db: Client, report: DeletionReport): P
         WHERE tenant_uuid = ? AND uuid = ? AND status = 'deleted'`,
       [...counts, report.tenant_uuid, report.session_uuid],
     );
+    // The session's integrity events go with its recording: their details are the tenant's and the
+    // candidate's words about a person. Only after the objects are gone, so a second sweep finds none new.
+    await db.execute(
+      `DELETE e FROM integrity_events e JOIN sessions s ON s.uuid = e.session_uuid
+        WHERE e.tenant_uuid = ? AND e.session_uuid = ? AND s.status = 'deleted'`,
+      [report.tenant_uuid, report.session_uuid],
+    );
   }
   return true;
 }

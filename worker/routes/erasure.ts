@@ -21,7 +21,7 @@ import {
 import { dispatchDeletions } from '../erasure.ts';
 import { ApiError } from '../http/errors.ts';
 import { type AppEnv, createRouter, errorResponses, jsonResponse } from '../http/router.ts';
-import { lookupOf, parsed, queryWithBody, sessionOf } from './session-access.ts';
+import { forgetGate, lookupOf, parsed, queryWithBody, sessionOf } from './session-access.ts';
 
 const erasure = createRouter();
 const apiKey = [{ ApiKey: [] }];
@@ -72,6 +72,7 @@ erasure.openapi(
         apiKeyUuid: principal.apiKeyUuid,
       }));
     if (!requested) throw new ApiError('GONE', 'The session is already deleted');
+    forgetGate(row.tenant_uuid, row.uuid);
     const deletions = (await sessionDeletions(db, row.tenant_uuid, row.uuid)).filter(
       (deletion) => deletion.scope === 'session',
     );

@@ -98,6 +98,18 @@ const GATE_CACHE_MS = 30_000;
 const GATE_CACHE_ENTRIES = 10_000;
 const gateCache = new Map<string, { until: number; gate: SessionGate | null }>();
 
+// Keyed by the pair the check was made for: a token naming another tenant's session must not leave an
+// answer ("no such session") that the session's own candidate would then be given.
+const gateKey = (tenantUuid: string, sessionUuid: string) => `${tenantUuid}/${sessionUuid}`;
+
+/**
+ * Drops this isolate's cached check of a session whose state just changed here (it was erased), so its
+ * next browser call asks the database; other isolates follow within their cache's 30 s.
+ */
+export function forgetGate(tenantUuid: string, sessionUuid: string): void {
+  gateCache.delete(gateKey(tenantUuid, sessionUuid));
+}
+
 /**
  * The session's gate when the session exists and its tenant is active, else the error to answer. From a
  * check up to 30 s old when `cached`: the per-chunk and per-segment calls of browsers reuse it, so a
@@ -105,9 +117,7 @@ const gateCache = new Map<string, { until: number; gate: SessionGate | null }>()
  */
 async function activeGate(c: Context<AppEnv>, tenantUuid: string, sessionUuid: string, cached: boolean) {
   const now = Date.now();
-  // Keyed by the pair the check was made for: a token naming another tenant's session must not leave an
-  // answer ("no such session") that the session's own candidate would then be given.
-  const key = `${tenantUuid}/${sessionUuid}`;
+  const key = gateKey(tenantUuid, sessionUuid);
   let gate = cached ? gateCache.get(key) : undefined;
   if (!gate || gate.until <= now) {
     if (gateCache.size >= GATE_CACHE_ENTRIES) gateCache.clear();
