@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { base64url, fromBase64url } from '../../worker/auth/secrets.ts';
 import { signToken, verifyToken } from '../../worker/auth/tokens.ts';
 import { type Bindings, configFrom, tokenVerificationKeys } from '../../worker/env.ts';
 
@@ -70,6 +72,29 @@ describe('signed tokens have one spelling', () => {
       expect((await verifyToken('ct1', spelling, secret, now)).ok).toBe(false);
     }
     expect((await verifyToken('ct1', token, secret, now)).ok).toBe(true);
+  });
+});
+
+describe('canonical base64url', () => {
+  it('decodes what Node encodes, for any bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 96 }), (bytes) => {
+        const text = Buffer.from(bytes).toString('base64url');
+        expect(base64url(bytes)).toBe(text);
+        expect(Buffer.from(fromBase64url(text))).toEqual(Buffer.from(bytes));
+      }),
+    );
+  });
+
+  it('refuses any text that is not the one spelling of some bytes', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 64, unit: 'binary-ascii' }), (text) => {
+        const canonical = Buffer.from(text, 'base64url').toString('base64url');
+        if (text === canonical) expect(Buffer.from(fromBase64url(text)).toString('base64url')).toBe(text);
+        else expect(() => fromBase64url(text)).toThrow(TypeError);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -15,17 +15,39 @@ export function base64url(bytes: Uint8Array): string {
   return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Each ASCII code's 6-bit value in base64url, -1 for a character outside the alphabet. */
+const BASE64URL_VALUES = Int8Array.from({ length: 128 }, (_, code) =>
+  BASE64URL_ALPHABET.indexOf(String.fromCharCode(code)),
+);
+
 /**
- * Decodes canonical base64url only (RFC 4648 §5, unpadded, unused trailing bits zero), else throws. `atob`
- * alone also takes padding, the `+/` alphabet and a last character whose unused bits differ, so one
- * signed token would have many spellings, each of which verified.
+ * Decodes canonical base64url only (RFC 4648 §5, unpadded; §3.5, unused trailing bits zero), else throws.
+ * `atob` alone also takes padding, the `+/` alphabet and a last character whose unused bits differ, so one
+ * signed token would have many spellings, each of which verified. Decoded in one pass over the text: a
+ * browser's upload-policy call verifies a token on every chunk, and decoding through `atob` and encoding
+ * again to compare was a measurable part of that call's CPU time.
  */
 export function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new TypeError('not base64url');
-  const bytes = Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (char) =>
-    char.charCodeAt(0),
-  );
-  if (base64url(bytes) !== text) throw new TypeError('not canonical base64url');
+  // Four characters carry three bytes; a last group of one character cannot carry a whole byte.
+  if (text.length % 4 === 1) throw new TypeError('not base64url');
+  const bytes = new Uint8Array((text.length * 3) >> 2);
+  let pending = 0;
+  let pendingBits = 0;
+  let written = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const value = code < 128 ? (BASE64URL_VALUES[code] ?? -1) : -1;
+    if (value < 0) throw new TypeError('not base64url');
+    pending = (pending << 6) | value;
+    pendingBits += 6;
+    if (pendingBits >= 8) {
+      pendingBits -= 8;
+      bytes[written++] = pending >> pendingBits;
+      pending &= (1 << pendingBits) - 1;
+    }
+  }
+  if (pending !== 0) throw new TypeError('not canonical base64url');
   return bytes;
 }
 
