@@ -42,6 +42,12 @@ const EnvSchema = z
     LIVE_HOLD_TIMEOUT_SECONDS: whole(30, 0, 3600),
     SHUTDOWN_DEADLINE_SECONDS: whole(25, 1, 3600),
     DEAD_LETTER_POLL_SECONDS: whole(30, 1, 3600),
+    /**
+     * How long a call to S3, SQS or the Worker may wait to connect, or for the next bytes of its answer,
+     * before it counts as failed and is retried: a dependency that stalls without closing its connections
+     * would otherwise hold a job, and its message, for as long as the stall lasts.
+     */
+    UPSTREAM_TIMEOUT_SECONDS: whole(30, 1, 600),
   })
   .refine((e) => (e.AWS_ACCESS_KEY_ID === undefined) === (e.AWS_SECRET_ACCESS_KEY === undefined), {
     message:
@@ -70,6 +76,8 @@ export interface Config {
   liveHoldMs: number;
   shutdownDeadlineMs: number;
   deadLetterPollMs: number;
+  /** `UPSTREAM_TIMEOUT_SECONDS` in ms. */
+  upstreamTimeoutMs: number;
 }
 
 /** Thrown when the environment does not describe a usable transcoder; the message names every bad variable. */
@@ -121,5 +129,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     liveHoldMs: e.LIVE_HOLD_TIMEOUT_SECONDS * 1000,
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_SECONDS * 1000,
     deadLetterPollMs: e.DEAD_LETTER_POLL_SECONDS * 1000,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_SECONDS * 1000,
   };
 }

@@ -40,6 +40,8 @@ export interface ReporterOptions {
   fetch?: typeof fetch;
   /** Waits between status attempts; the default gives four attempts over about 3.5 s. */
   retryDelaysMs?: readonly number[];
+  /** How long one attempt may take before it counts as failed (a Worker that stalls, or its network); 30 s by default. */
+  attemptTimeoutMs?: number;
 }
 
 /** The Worker's internal route for status reports. */
@@ -68,6 +70,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export function createReporter(o: ReporterOptions): Reporter {
   const send = o.fetch ?? fetch;
   const delays = o.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  const attemptTimeoutMs = o.attemptTimeoutMs ?? 30_000;
   /** POSTs a report to the Worker, retrying 5xx answers and network errors. */
   const post = async (path: string, body: string, signal?: AbortSignal) => {
     let lastError: unknown;
@@ -78,7 +81,9 @@ export function createReporter(o: ReporterOptions): Reporter {
           method: 'POST',
           headers: { Authorization: `Bearer ${o.internalToken}`, 'Content-Type': 'application/json' },
           body,
-          signal,
+          signal: signal
+            ? AbortSignal.any([signal, AbortSignal.timeout(attemptTimeoutMs)])
+            : AbortSignal.timeout(attemptTimeoutMs),
         });
         if (response.ok) {
           await response.body?.cancel();

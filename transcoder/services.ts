@@ -29,6 +29,7 @@ export function createServices(
         internalToken: config.api.internalToken,
         sqs,
         eventsQueueUrl: config.sqs.eventsQueueUrl,
+        attemptTimeoutMs: config.upstreamTimeoutMs,
       }),
       settings: config,
       log,

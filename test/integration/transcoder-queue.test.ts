@@ -21,6 +21,7 @@ import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../../transcoder/launch.ts
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { makeChunk } from '../support/chunks.ts';
 import { chunkJob as chunkJobOf, finalizeJob } from '../support/jobs.ts';
+import { startStallProxy } from '../support/stall-proxy.ts';
 
 const TENANT = '5e4d3c2b-1a09-4f8e-9d7c-6b5a49382716';
 const T0 = 1_764_158_400_000;
@@ -504,5 +505,56 @@ describe('the transcoder service', () => {
 
     await startTranscoder();
     await readyReport(session);
+  });
+});
+
+describe('a dependency stalled during a job', () => {
+  it('S3 and SQS stalled mid-job: the job fails within its time limits, keeps its message, and completes once they return', async () => {
+    const session = '7c7c7c7c-7c7c-4c7c-8c7c-7c7c7c7c7c7c';
+    await uploadSession(session);
+    const proxy = await startStallProxy(`http://127.0.0.1:${fauxqs.port}`);
+    try {
+      const transcoder = await startTranscoder({
+        S3_ENDPOINT: proxy.url,
+        SQS_ENDPOINT: proxy.url,
+        UPSTREAM_TIMEOUT_SECONDS: '1',
+        CONCURRENCY: '1',
+      });
+      // The outage begins at the job's first segment upload, so it falls inside the job by construction.
+      const stalled = proxy.stallAt(
+        (request) =>
+          request.method === 'PUT' &&
+          /\/processed\/.*\.ts$/.test(new URL(request.url ?? '', proxy.url).pathname),
+      );
+      await send(JSON.stringify(chunkJob(session, 0)));
+      await stalled;
+      const failed = await transcoder.waitForLog(
+        (line) => line.msg === 'job failed' && line.sessionId === session,
+        60_000,
+      );
+      expect(failed.attempt).toBe(1);
+      expect(proxy.held()).toBeGreaterThan(0);
+      // Nothing could delete it: the message is still the queue's, in flight until its visibility ends.
+      const { ready, inflight } = queued('jobs');
+      expect(ready.length + inflight.length).toBe(1);
+
+      proxy.restore();
+      const done = await transcoder.waitForLog(
+        (line) => line.msg === 'job done' && line.sessionId === session,
+        60_000,
+      );
+      expect(done.attempt).toBe(2);
+      const cache = `${sessionPrefix(TENANT, session)}screenshare/processed/playlist_cache/chunks/`;
+      expect(await storage.list(cache)).toHaveLength(1);
+      expect(
+        queued('jobs-dlq')
+          .ready.map((message) => message.body)
+          .join(),
+      ).not.toContain(session);
+      await until('the jobs queue to empty', () => queued('jobs').inflight.length === 0 || undefined);
+      expect(queued('jobs').ready).toHaveLength(0);
+    } finally {
+      await proxy.close();
+    }
   });
 });

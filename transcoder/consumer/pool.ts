@@ -30,10 +30,16 @@ import { describeError, type Logger, PermanentJobError } from '../jobs/context.t
 import { parseJobMessage } from './message.ts';
 
 /** An SQS client for the configured region and credentials (and a local endpoint, if set). */
-export function createSqsClient(config: Pick<Config, 'aws' | 'sqs'>): SQSClient {
+export function createSqsClient(config: Pick<Config, 'aws' | 'sqs' | 'upstreamTimeoutMs'>): SQSClient {
   return new SQSClient({
     region: config.aws.region,
     credentials: config.aws.credentials,
+    // As for S3 (`createS3Client`); a long poll is silent for up to its wait before SQS answers, so the
+    // silence allowed starts after it.
+    requestHandler: {
+      connectionTimeout: config.upstreamTimeoutMs,
+      socketTimeout: config.upstreamTimeoutMs + MAX_WAIT_SECONDS * 1000,
+    },
     ...(config.sqs.endpoint ? { endpoint: config.sqs.endpoint } : {}),
   });
 }

@@ -64,10 +64,14 @@ export interface Storage {
 }
 
 /** An S3 client for the configured region and credentials; a local endpoint implies path-style URLs. */
-export function createS3Client(config: Pick<Config, 'aws' | 's3'>): S3Client {
+export function createS3Client(config: Pick<Config, 'aws' | 's3' | 'upstreamTimeoutMs'>): S3Client {
   return new S3Client({
     region: config.aws.region,
     credentials: config.aws.credentials,
+    // The SDK's Node handler options: time to connect, and how long the socket may stay silent
+    // (@smithy/node-http-handler 4; its `requestTimeout` only warns unless told to throw). Without them a
+    // stalled endpoint holds a request, and the job around it, forever.
+    requestHandler: { connectionTimeout: config.upstreamTimeoutMs, socketTimeout: config.upstreamTimeoutMs },
     ...(config.s3.endpoint ? { endpoint: config.s3.endpoint, forcePathStyle: true } : {}),
   });
 }
