@@ -182,6 +182,13 @@ function queued(name: string) {
   return { ready: queue?.messages.ready ?? [], inflight: queue?.messages.inflight ?? [] };
 }
 
+/** A job of `session` that ended well: never dead-lettered, and its message gone from the jobs queue. */
+async function expectFinishedInQueue(session: string) {
+  const deadLettered = queued('jobs-dlq').ready.map((message) => message.body);
+  expect(deadLettered.join()).not.toContain(session);
+  await until('the jobs queue to empty', () => queued('jobs').inflight.length === 0 || undefined);
+}
+
 function events(): ServiceEvent[] {
   return queued('events').ready.map((message) => JSON.parse(message.body));
 }
@@ -415,12 +422,7 @@ describe('the transcoder service', () => {
     const done = await transcoder.waitForLog((line) => line.msg === 'job done' && line.sessionId === session);
     expect(done.attempt).toBe(2);
     expect(refusals.get(session)).toBe(0);
-    expect(
-      queued('jobs-dlq')
-        .ready.map((message) => message.body)
-        .join(),
-    ).not.toContain(session);
-    await until('the jobs queue to empty', () => queued('jobs').inflight.length === 0 || undefined);
+    await expectFinishedInQueue(session);
   });
 
   it('fails a session whose finalize was killed on its last delivery, once, and leaves the message marked in the DLQ', async () => {
@@ -546,12 +548,7 @@ describe('a dependency stalled during a job', () => {
       expect(done.attempt).toBe(2);
       const cache = `${sessionPrefix(TENANT, session)}screenshare/processed/playlist_cache/chunks/`;
       expect(await storage.list(cache)).toHaveLength(1);
-      expect(
-        queued('jobs-dlq')
-          .ready.map((message) => message.body)
-          .join(),
-      ).not.toContain(session);
-      await until('the jobs queue to empty', () => queued('jobs').inflight.length === 0 || undefined);
+      await expectFinishedInQueue(session);
       expect(queued('jobs').ready).toHaveLength(0);
     } finally {
       await proxy.close();
