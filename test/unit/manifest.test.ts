@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MISSING_SEQS_LISTED, missingSeqs } from '../../transcoder/jobs/manifest.ts';
+import { MISSING_SEQS_LISTED, missingSeqs } from '../../transcoder/jobs/finalize/manifest.ts';
 
 const chunks = (...seqs: number[]) => seqs.map((seq) => ({ seq }));
 

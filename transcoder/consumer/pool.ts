@@ -21,22 +21,13 @@ import {
   GetQueueUrlCommand,
   type Message,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import type { Job } from '../../contracts/jobs.ts';
-import type { Config } from '../config.ts';
-import { describeError, type Logger, PermanentJobError } from '../jobs/context.ts';
+import { PermanentJobError } from '../jobs/context.ts';
+import { describeError, type Logger } from '../log.ts';
 import { parseJobMessage } from './message.ts';
-
-/** An SQS client for the configured region and credentials (and a local endpoint, if set). */
-export function createSqsClient(config: Pick<Config, 'aws' | 'sqs'>): SQSClient {
-  return new SQSClient({
-    region: config.aws.region,
-    credentials: config.aws.credentials,
-    ...(config.sqs.endpoint ? { endpoint: config.sqs.endpoint } : {}),
-  });
-}
 
 /** The URL of the queue an ARN names (`arn:aws:sqs:<region>:<account>:<name>`). */
 async function queueUrlOf(sqs: SQSClient, arn: string): Promise<string | undefined> {

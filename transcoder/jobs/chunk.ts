@@ -5,13 +5,13 @@
  */
 import type { ChunkJob } from '../../contracts/jobs.ts';
 import { chunkInSessionWindow } from '../../contracts/storage.ts';
+import { updateLivePlaylists } from '../playlists/live.ts';
+import { type ChunkOutcome, processChunk, type RawChunk } from '../processing/chunk.ts';
 import { type AssetKeys, assetKeys } from '../storage/layout.ts';
+import { rawChunkOf } from '../storage/raw.ts';
+import { ChunkEntry, loadProfile, profileSignature, UndecodableEntry } from '../storage/records.ts';
 import { dedupeChunks } from '../timeline/chunks.ts';
 import { type JobContext, PermanentJobError } from './context.ts';
-import { updateLivePlaylists } from './live.ts';
-import { type ChunkOutcome, loadProfile, processChunk, type RawChunk } from './media.ts';
-import { rawChunkOf } from './raw.ts';
-import { ChunkEntry, profileSignature, UndecodableEntry } from './records.ts';
 
 /** The outcome of an earlier run, if one completed with the asset's current profile. */
 async function earlierOutcome(
@@ -19,7 +19,7 @@ async function earlierOutcome(
   keys: AssetKeys,
   chunk: RawChunk,
 ): Promise<ChunkOutcome | null> {
-  const profile = await loadProfile(ctx, keys);
+  const profile = await loadProfile(ctx.storage, keys, ctx.signal);
   const entry =
     profile && (await ctx.storage.getJson(keys.chunkEntry(chunk.fileName), ChunkEntry, ctx.signal));
   if (profile && entry?.profile === profileSignature(profile)) return { decodable: true, entry, profile };
@@ -87,7 +87,7 @@ export async function runChunkJob(ctx: JobContext, job: ChunkJob): Promise<void>
   const earlier = await earlierOutcome(ctx, keys, chunk);
   if (earlier) ctx.log.info('chunk already processed', { chunk: chunk.fileName });
   const outcome = earlier ?? (await processChunk(ctx, keys, chunk));
-  const profile = outcome.decodable ? outcome.profile : await loadProfile(ctx, keys);
+  const profile = outcome.decodable ? outcome.profile : await loadProfile(ctx.storage, keys, ctx.signal);
   if (profile) {
     const listed = await updateLivePlaylists(ctx, keys, profile);
     ctx.log.info('live playlists updated', { segments: listed });

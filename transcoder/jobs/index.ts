@@ -1,11 +1,12 @@
 /** Runs a job of any type with its handler, with a log line when it starts and when it ends. */
 import type { Job } from '../../contracts/jobs.ts';
+import { describeError } from '../log.ts';
 import { jobDuration, jobsTotal, queueLag, realtimeFactor } from '../metrics.ts';
 import { runChunkJob } from './chunk.ts';
 import { runClipJob } from './clip.ts';
-import { describeError, type JobContext, PermanentJobError } from './context.ts';
+import { type JobContext, PermanentJobError } from './context.ts';
 import { guardDeletedSession, runDeleteJob } from './delete.ts';
-import { runFinalizeJob } from './finalize.ts';
+import { runFinalizeJob } from './finalize/index.ts';
 
 /** What a runner (the queue consumer or the CLI) provides; the rest of the context is per job. */
 export type JobServices = Pick<JobContext, 'storage' | 'reporter' | 'settings' | 'log'>;

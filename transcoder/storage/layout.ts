@@ -1,8 +1,6 @@
 /**
  * Where the transcoder writes each output of an asset, under the design's `processed/` folders
- * (`contracts/storage.ts`). Pure. Segment names are chosen so that equal content always gets the same
- * name and different content a different one: a rerun overwrites with the same bytes, and a playlist
- * never points at a segment that a concurrent job could replace with something else.
+ * (`contracts/storage.ts`). Pure. Segments are named in `segments.ts`.
  */
 import {
   type Asset,
@@ -18,27 +16,6 @@ export interface AssetRef {
   tenant: string;
   session: string;
   asset: Asset;
-}
-
-/**
- * The file name of a chunk without its extension, e.g. `000042-1764158400123-5012`: the name of its
- * segments when encoded over its own span.
- */
-export function chunkStem(fileName: string): string {
-  return fileName.replace(/\.[a-z0-9]+$/, '');
-}
-
-/** Segment name of a chunk re-encoded shorter because the next chunk overlaps it. */
-export function cutSegmentName(fileName: string, frames: number): string {
-  return `${chunkStem(fileName)}-cut${frames}`;
-}
-
-/**
- * Segment name of a placeholder, by its place in origin-free frames (server ms × fps / 1000), so the
- * name does not depend on which chunk fixed the asset's origin.
- */
-export function placeholderName(absoluteStartFrame: number, frames: number): string {
-  return `gap-${absoluteStartFrame}-${frames}`;
 }
 
 /** The keys of one asset's inputs and outputs. */

@@ -106,3 +106,16 @@ export function slotChunks<T extends TimelineChunk>(
 export function isCut(chunk: SlottedChunk): boolean {
   return chunk.span.frames !== chunk.natural.frames;
 }
+
+/**
+ * How long past its media's end a chunk may still fill its slot (holding its last picture). MediaRecorder
+ * ends a chunk at its last frame, seconds before its wall-clock end when the screen is idle, so a slot
+ * may rightly outlast the media; but not by more than this, or a tiny upload named 60 s long would buy a
+ * minute of encoding. The rest of such a slot is a gap.
+ */
+export const MEDIA_SLACK_MS = 10_000;
+
+/** The length of a chunk's slot: its name's duration, at most its media's length plus `MEDIA_SLACK_MS`. */
+export function chunkSlotMs(nameDurationMs: number, mediaSec: number): number {
+  return Math.min(nameDurationMs, Math.ceil(mediaSec * 1000) + MEDIA_SLACK_MS);
+}

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { RENDITIONS } from '../../contracts/storage.ts';
 import type { FrameGrid } from '../timeline/grid.ts';
+import type { AssetKeys } from './layout.ts';
+import type { Storage } from './s3.ts';
 
 const Rendition = z.enum(RENDITIONS);
 const Resolution = z.object({ width: z.int().positive(), height: z.int().positive() });
@@ -25,6 +27,15 @@ export const AssetProfile = z.strictObject({
   source: z.strictObject({ key: z.string(), width: z.int(), height: z.int() }),
 });
 export type AssetProfile = z.infer<typeof AssetProfile>;
+
+/** The asset's profile, if a chunk has fixed it yet. */
+export function loadProfile(
+  storage: Storage,
+  keys: AssetKeys,
+  signal: AbortSignal,
+): Promise<AssetProfile | null> {
+  return storage.getJson(keys.profile, AssetProfile, signal);
+}
 
 /** The grid an asset's segments are cut on. */
 export function gridOf(profile: AssetProfile): FrameGrid {
@@ -71,16 +82,3 @@ export const UndecodableEntry = z.strictObject({
   reason: z.string(),
 });
 export type UndecodableEntry = z.infer<typeof UndecodableEntry>;
-
-/**
- * How long past its media's end a chunk may still fill its slot (holding its last picture). MediaRecorder
- * ends a chunk at its last frame, seconds before its wall-clock end when the screen is idle, so a slot
- * may rightly outlast the media; but not by more than this, or a tiny upload named 60 s long would buy a
- * minute of encoding. The rest of such a slot is a gap.
- */
-export const MEDIA_SLACK_MS = 10_000;
-
-/** The length of a chunk's slot: its name's duration, at most its media's length plus `MEDIA_SLACK_MS`. */
-export function chunkSlotMs(nameDurationMs: number, mediaSec: number): number {
-  return Math.min(nameDurationMs, Math.ceil(mediaSec * 1000) + MEDIA_SLACK_MS);
-}

@@ -6,13 +6,15 @@
  * so a slow job cannot shorten what a faster one published.
  */
 import { parseChunkName } from '../../contracts/storage.ts';
-import { readMediaPlaylist } from '../playlists/hls.ts';
+import type { JobContext } from '../jobs/context.ts';
+import type { RawChunk } from '../processing/chunk.ts';
+import { existingSegments, makePlaceholder } from '../processing/placeholder.ts';
 import { type AssetKeys, entryChunkName } from '../storage/layout.ts';
+import { type AssetProfile, gridOf } from '../storage/records.ts';
+import { placeholderSegmentName } from '../storage/segments.ts';
 import { type LiveChunk, planLive, releaseForLive } from '../timeline/live.ts';
-import type { JobContext } from './context.ts';
-import { existingSegments, makePlaceholder, placeholderFor, type RawChunk } from './media.ts';
-import { assetMaster, renditionPlaylist } from './playlists.ts';
-import { type AssetProfile, gridOf } from './records.ts';
+import { assetMaster, renditionPlaylist } from './asset.ts';
+import { readMediaPlaylist } from './hls.ts';
 
 type LiveEntry = LiveChunk & Pick<RawChunk, 'fileName'>;
 
@@ -51,7 +53,7 @@ export async function updateLivePlaylists(
   if (placeholders.length > 0) {
     const done = await existingSegments(ctx, keys, profile, 'gap-');
     for (const span of placeholders) {
-      if (!done(placeholderFor(profile, span))) await makePlaceholder(ctx, keys, profile, span);
+      if (!done(placeholderSegmentName(profile, span))) await makePlaceholder(ctx, keys, profile, span);
     }
   }
 

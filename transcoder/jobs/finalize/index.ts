@@ -9,40 +9,40 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { FailureCode, FinalizeJob } from '../../contracts/jobs.ts';
-import { type Asset, sessionPrefix, VIDEO_ASSETS, type VideoAsset } from '../../contracts/storage.ts';
-import { buildStoryboard, stitch } from '../media/index.ts';
-import { StatusReportRejectedError } from '../report.ts';
-import { type AssetKeys, assetKeys } from '../storage/layout.ts';
-import { mapLimit } from '../storage/parallel.ts';
-import { dedupeChunks, isCut, slotChunks } from '../timeline/chunks.ts';
-import { secondsOf } from '../timeline/grid.ts';
-import { planTimeline } from '../timeline/plan.ts';
-import { chunkBounds, splitByWindow, windowAnchorMs } from '../timeline/window.ts';
-import { describeError, type JobContext, PermanentJobError, RecordingError } from './context.ts';
-import { type FinalizedAsset, sessionManifest } from './manifest.ts';
+import type { FailureCode, FinalizeJob } from '../../../contracts/jobs.ts';
+import { type Asset, sessionPrefix, VIDEO_ASSETS, type VideoAsset } from '../../../contracts/storage.ts';
+import { describeError } from '../../log.ts';
+import { buildStoryboard, stitch } from '../../media/index.ts';
+import { mapLimit } from '../../parallel.ts';
+import { renditionPlaylist } from '../../playlists/asset.ts';
+import { writeVodPlaylists } from '../../playlists/vod.ts';
 import {
   CutFailedError,
   encodeCut,
-  existingSegments,
-  loadProfile,
-  makePlaceholder,
   processChunk,
   type RawChunk,
   undecodableEntry,
-  uploadFiles,
-  withWorkDir,
-} from './media.ts';
-import { assetMaster, renditionPlaylist, segmentNameOf } from './playlists.ts';
-import { listRaw, type RawListing } from './raw.ts';
+} from '../../processing/chunk.ts';
+import { uploadFiles, withWorkDir } from '../../processing/files.ts';
+import { existingSegments, makePlaceholder } from '../../processing/placeholder.ts';
+import { StatusReportRejectedError } from '../../report.ts';
+import { type AssetKeys, assetKeys } from '../../storage/layout.ts';
+import { listRaw, type RawListing } from '../../storage/raw.ts';
 import {
   type AssetProfile,
   ChunkEntry,
-  chunkSlotMs,
   gridOf,
+  loadProfile,
   profileSignature,
   UndecodableEntry,
-} from './records.ts';
+} from '../../storage/records.ts';
+import { segmentNameOf } from '../../storage/segments.ts';
+import { chunkSlotMs, dedupeChunks, isCut, slotChunks } from '../../timeline/chunks.ts';
+import { secondsOf } from '../../timeline/grid.ts';
+import { planTimeline } from '../../timeline/plan.ts';
+import { chunkBounds, splitByWindow, windowAnchorMs } from '../../timeline/window.ts';
+import { type JobContext, PermanentJobError, RecordingError } from '../context.ts';
+import { type FinalizedAsset, sessionManifest } from './manifest.ts';
 import { finalizeSlideshow, reportReady } from './slideshow.ts';
 
 // Index entries are small JSON objects: read this many at a time.
@@ -85,7 +85,7 @@ async function prepareAsset(
   const keys = assetKeys({ tenant: job.tenant_uuid, session: job.session_uuid, asset });
   const log = ctx.log.child({ asset });
   const { kept, duplicates } = dedupeChunks(chunks.inside);
-  let profile = await loadProfile(ctx, keys);
+  let profile = await loadProfile(ctx.storage, keys, ctx.signal);
   const known = job.reprocess
     ? { entries: new Map<string, ChunkEntry>(), undecodable: new Map<string, UndecodableEntry>() }
     : await readIndex(ctx, keys, kept, profile);
@@ -122,7 +122,7 @@ async function prepareAsset(
     if (profile) break;
     next++;
     const outcome = await processOne(chunk, ctx.signal);
-    profile = outcome.decodable ? outcome.profile : await loadProfile(ctx, keys);
+    profile = outcome.decodable ? outcome.profile : await loadProfile(ctx.storage, keys, ctx.signal);
   }
   // Then one chunk per media slot and one more, whose transfers overlap the encodes, as the consumer runs.
   await mapLimit(
@@ -198,24 +198,6 @@ async function prepareAsset(
   }
 }
 
-/** Writes the VOD variant playlists, then the master. */
-async function writePlaylists(ctx: JobContext, asset: PlannedAsset) {
-  const { keys, video } = asset;
-  if (!video) return;
-  for (const rendition of video.profile.renditions) {
-    await ctx.storage.putText(
-      keys.variantPlaylist(rendition),
-      renditionPlaylist(video.profile, video.timeline.items, 'vod', (name) =>
-        keys.segmentUri(rendition, name),
-      ),
-    );
-  }
-  await ctx.storage.putText(
-    keys.master,
-    assetMaster(video.profile, (rendition) => keys.variantPlaylist(rendition).slice(keys.hls.length)),
-  );
-}
-
 /**
  * Makes the storyboard (from the smallest rendition) and the stitched MP4 (from the largest) out of local
  * copies of the segments, played through the same playlist text as the VOD.
@@ -288,7 +270,7 @@ function windowed(job: FinalizeJob, chunks: RawListing['chunks']) {
 
 async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void> {
   const started = ctx.now();
-  const raw = await listRaw(ctx, job.tenant_uuid, job.session_uuid);
+  const raw = await listRaw(ctx.storage, job.tenant_uuid, job.session_uuid, ctx.signal);
   const everything = Object.values(raw.chunks).flat();
   if (everything.length === 0) {
     throw new RecordingError(
@@ -312,7 +294,9 @@ async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void>
   }
   const playable = planned.find((asset) => asset.video);
   if (!playable) throw new RecordingError('undecodable', 'no video chunk of the session decodes');
-  for (const asset of planned) await writePlaylists(ctx, asset);
+  for (const { keys, video } of planned) {
+    if (video) await writeVodPlaylists(ctx, keys, video.profile, video.timeline.items);
+  }
   ctx.log.info('playlists ready', { elapsedMs: ctx.now() - started });
 
   const finalized: FinalizedAsset[] = [];

@@ -10,14 +10,15 @@
  * frame; pictures are fitted into 1280 × 720 on black, the top rendition of recordings.
  */
 import { join } from 'node:path';
-import type { FinalizeJob, SessionStatusReport } from '../../contracts/jobs.ts';
-import { blackImage, encodeSlideshow, isInputFailure, normalizeImage } from '../media/index.ts';
-import { assetKeys } from '../storage/layout.ts';
-import { mapLimit } from '../storage/parallel.ts';
-import { dedupeChunks } from '../timeline/chunks.ts';
-import { describeError, type JobContext, RecordingError } from './context.ts';
-import type { RawChunk } from './media.ts';
-import { withWorkDir } from './media.ts';
+import type { FinalizeJob, SessionStatusReport } from '../../../contracts/jobs.ts';
+import { describeError } from '../../log.ts';
+import { blackImage, encodeSlideshow, isInputFailure, normalizeImage } from '../../media/index.ts';
+import { mapLimit } from '../../parallel.ts';
+import type { RawChunk } from '../../processing/chunk.ts';
+import { withWorkDir } from '../../processing/files.ts';
+import { assetKeys } from '../../storage/layout.ts';
+import { dedupeChunks } from '../../timeline/chunks.ts';
+import { type JobContext, RecordingError } from '../context.ts';
 
 export const SLIDESHOW_FPS = 10;
 export const SLIDESHOW_SIZE = { width: 1280, height: 720 };

@@ -1,7 +1,7 @@
 /** What a session's `raw/` folders hold: the chunks its timeline is built from. */
 import { ASSETS, type Asset, parseChunkKey, rawPrefix } from '../../contracts/storage.ts';
-import type { JobContext } from './context.ts';
-import type { RawChunk } from './media.ts';
+import type { RawChunk } from '../processing/chunk.ts';
+import type { Storage } from './s3.ts';
 
 /** A chunk key of the session split into its parts; `null` when the key is not one of its chunks. */
 export function rawChunkOf(
@@ -29,10 +29,15 @@ export interface RawListing {
 }
 
 /** Lists every asset's `raw/` (one listing each, so processed outputs are never paged through). */
-export async function listRaw(ctx: JobContext, tenant: string, session: string): Promise<RawListing> {
+export async function listRaw(
+  storage: Storage,
+  tenant: string,
+  session: string,
+  signal: AbortSignal,
+): Promise<RawListing> {
   const listing: RawListing = { chunks: { screenshare: [], webcam: [], screenshots: [] }, ignored: [] };
   for (const asset of ASSETS) {
-    for (const object of await ctx.storage.list(rawPrefix(tenant, session, asset), ctx.signal)) {
+    for (const object of await storage.list(rawPrefix(tenant, session, asset), signal)) {
       const chunk = rawChunkOf(object.key, tenant, session);
       if (chunk?.asset === asset) listing.chunks[asset].push(chunk);
       else listing.ignored.push(object.key);

@@ -4,13 +4,13 @@
  * were filled, durations, codecs, sizes, and the screenshots by time. Pure, and free of wall-clock
  * times, so finalizing the same chunks twice writes the same manifest.
  */
-import type { Asset, Rendition } from '../../contracts/storage.ts';
-import type { AssetKeys } from '../storage/layout.ts';
-import { type Dropped, type Duplicate, isCut, type SlottedChunk } from '../timeline/chunks.ts';
-import { msAt } from '../timeline/grid.ts';
-import type { Timeline } from '../timeline/plan.ts';
-import type { RawChunk } from './media.ts';
-import { type AssetProfile, type ChunkEntry, gridOf, type UndecodableEntry } from './records.ts';
+import type { Asset, Rendition } from '../../../contracts/storage.ts';
+import type { RawChunk } from '../../processing/chunk.ts';
+import type { AssetKeys } from '../../storage/layout.ts';
+import { type AssetProfile, type ChunkEntry, gridOf, type UndecodableEntry } from '../../storage/records.ts';
+import { type Dropped, type Duplicate, isCut, type SlottedChunk } from '../../timeline/chunks.ts';
+import { msAt } from '../../timeline/grid.ts';
+import type { Timeline } from '../../timeline/plan.ts';
 
 /** An asset with video on the timeline. */
 export interface PackagedVideo {
