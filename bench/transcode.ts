@@ -467,8 +467,8 @@ async function synthesizeLong(o: {
   runDir: string;
   sessionSec: number;
 }) {
-  const from = assetKeys({ tenant: TENANT, session: SHORT, asset: 'screenshare' });
-  const to = assetKeys({ tenant: TENANT, session: LONG, asset: 'screenshare' });
+  const from = assetKeys({ tenantId: TENANT, sessionId: SHORT, asset: 'screenshare' });
+  const to = assetKeys({ tenantId: TENANT, sessionId: LONG, asset: 'screenshare' });
   const profile = await o.storage.getText(from.profile);
   if (!profile) throw new Error('the 10-minute session has no profile');
   await o.put(to.profile, profile);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ClipId } from './clips.ts';
 import { DELETION_SCOPES } from './deletion.ts';
-import { Asset, CHUNK_EXTENSIONS, VIDEO_ASSETS } from './storage.ts';
+import { Asset, CHUNK_EXTENSIONS, parseChunkKey, type RawChunk, VIDEO_ASSETS } from './storage.ts';
 
 /** Ids compare in lower case, as the Worker stores them and builds object keys with them. */
 const Uuid = z.uuid().overwrite((id) => id.toLowerCase());
@@ -41,18 +41,41 @@ const JobBase = {
   session_started_at: z.iso.datetime().optional(),
 };
 
-/** A chunk landed in `raw/`: process its slot of the timeline now. */
+/**
+ * A chunk landed in `raw/`: process its slot of the timeline now. The key says everything else about the
+ * chunk (`chunkOfJob`). Messages enqueued by a Worker from before that also carry `asset`, `seq`,
+ * `start_ms`, `duration_ms` and `ext`; they may wait in the queue through a deploy, so those fields are
+ * still accepted and, where present, must agree with the key (`chunkOfJob`).
+ */
 export const ChunkJob = z.strictObject({
   ...JobBase,
   type: z.literal('chunk'),
-  asset: Asset,
   key: z.string().min(1).max(1024),
-  seq: z.int().min(0).max(999_999),
-  start_ms: z.int().min(0),
-  duration_ms: z.int().min(0),
-  ext: z.enum(CHUNK_EXTENSIONS),
+  asset: Asset.optional(),
+  seq: z.int().min(0).max(999_999).optional(),
+  start_ms: z.int().min(0).optional(),
+  duration_ms: z.int().min(0).optional(),
+  ext: z.enum(CHUNK_EXTENSIONS).optional(),
 });
 export type ChunkJob = z.infer<typeof ChunkJob>;
+
+/**
+ * The chunk a job is for, read from its key; `null` when the key is not a chunk of the job's session, or
+ * when a field of an older message (see `ChunkJob`) says otherwise than the key: such a message was
+ * not built from this key, and processing it would act on a chunk nobody asked for.
+ */
+export function chunkOfJob(job: ChunkJob): RawChunk | null {
+  const chunk = parseChunkKey(job.key, job.tenant_uuid, job.session_uuid);
+  if (!chunk) return null;
+  const stated = [
+    [job.asset, chunk.asset],
+    [job.seq, chunk.seq],
+    [job.start_ms, chunk.startMs],
+    [job.duration_ms, chunk.durationMs],
+    [job.ext, chunk.ext],
+  ];
+  return stated.every(([said, is]) => said === undefined || said === is) ? chunk : null;
+}
 
 /** The attempt ended: finish the package (gaps, playlists, storyboard, stitched video). */
 export const FinalizeJob = z.strictObject({

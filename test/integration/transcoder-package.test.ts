@@ -467,7 +467,7 @@ describe('chunks named outside the session window', () => {
 
 describe('chunks a browser made to crash or exhaust the transcoder', () => {
   const media = () => join(work, 'media');
-  const keysOf = (session: string) => assetKeys({ tenant: TENANT, session, asset: 'webcam' });
+  const keysOf = (session: string) => assetKeys({ tenantId: TENANT, sessionId: session, asset: 'webcam' });
   const planned = (file: string, durationMs = 3000): PlannedChunk => ({
     asset: 'webcam',
     seq: 0,

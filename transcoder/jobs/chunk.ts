@@ -3,12 +3,11 @@
  * rendition, analysis frames, thumbnails), extend the live playlists and announce the frames.
  * Running it again finds the chunk's index entry and redoes only the cheap steps.
  */
-import type { ChunkJob } from '../../contracts/jobs.ts';
-import { chunkInSessionWindow } from '../../contracts/storage.ts';
+import { type ChunkJob, chunkOfJob } from '../../contracts/jobs.ts';
+import { chunkInSessionWindow, parseChunkKey, type RawChunk } from '../../contracts/storage.ts';
 import { updateLivePlaylists } from '../playlists/live.ts';
-import { type ChunkOutcome, processChunk, type RawChunk } from '../processing/chunk.ts';
-import { type AssetKeys, assetKeys } from '../storage/layout.ts';
-import { rawChunkOf } from '../storage/raw.ts';
+import { type ChunkOutcome, processChunk } from '../processing/chunk.ts';
+import { type AssetKeys, assetKeys, sessionOf } from '../storage/layout.ts';
 import { ChunkEntry, loadProfile, profileSignature, UndecodableEntry } from '../storage/records.ts';
 import { dedupeChunks } from '../timeline/chunks.ts';
 import { type JobContext, PermanentJobError } from './context.ts';
@@ -37,7 +36,7 @@ async function isDuplicate(
   // Every chunk name of a seq starts with its six digits and a dash.
   const sameSeq = await ctx.storage.list(`${keys.raw}${chunk.fileName.slice(0, 7)}`, ctx.signal);
   const others = sameSeq.flatMap((object) => {
-    const other = rawChunkOf(object.key, job.tenant_uuid, job.session_uuid);
+    const other = parseChunkKey(object.key, job.tenant_uuid, job.session_uuid);
     return other && other.key !== chunk.key ? [other] : [];
   });
   return dedupeChunks([chunk, ...others]).kept[0]?.key !== chunk.key;
@@ -45,17 +44,10 @@ async function isDuplicate(
 
 /** Runs a chunk job. */
 export async function runChunkJob(ctx: JobContext, job: ChunkJob): Promise<void> {
-  const chunk = rawChunkOf(job.key, job.tenant_uuid, job.session_uuid);
-  const matches =
-    chunk?.asset === job.asset &&
-    chunk.seq === job.seq &&
-    chunk.startMs === job.start_ms &&
-    chunk.durationMs === job.duration_ms &&
-    chunk.ext === job.ext;
-  if (!chunk || !matches) {
-    throw new PermanentJobError(
-      `${job.key} is not chunk ${job.seq} of the session's ${job.asset} as the job describes it`,
-    );
+  const chunk = chunkOfJob(job);
+  if (!chunk) {
+    const described = job.seq === undefined ? 'a chunk of the session' : `chunk ${job.seq} of the session`;
+    throw new PermanentJobError(`${job.key} is not ${described} as the job describes it`);
   }
   if (job.session_started_at && !chunkInSessionWindow(chunk, Date.parse(job.session_started_at))) {
     ctx.log.warn('chunk outside the session window; not part of the recording', { chunk: chunk.fileName });
@@ -66,11 +58,11 @@ export async function runChunkJob(ctx: JobContext, job: ChunkJob): Promise<void>
     type: 'frames.available',
     tenant_uuid: job.tenant_uuid,
     session_uuid: job.session_uuid,
-    asset: job.asset,
-    seq: job.seq,
+    asset: chunk.asset,
+    seq: chunk.seq,
   } as const;
   // A screenshot is a frame already: nothing to transcode.
-  if (job.asset === 'screenshots') {
+  if (chunk.asset === 'screenshots') {
     await ctx.reporter.event({
       ...event,
       occurred_at: new Date(ctx.now()).toISOString(),
@@ -79,7 +71,7 @@ export async function runChunkJob(ctx: JobContext, job: ChunkJob): Promise<void>
     return;
   }
 
-  const keys = assetKeys({ tenant: job.tenant_uuid, session: job.session_uuid, asset: job.asset });
+  const keys = assetKeys({ ...sessionOf(job), asset: chunk.asset });
   if (await isDuplicate(ctx, job, keys, chunk)) {
     ctx.log.info('duplicate chunk; finalize keeps the other upload of this seq', { chunk: chunk.fileName });
     return;

@@ -5,7 +5,7 @@
  * rerun starts over.
  */
 import { basename, join } from 'node:path';
-import type { ChunkExtension } from '../../contracts/storage.ts';
+import type { RawChunk } from '../../contracts/storage.ts';
 import type { JobContext } from '../jobs/context.ts';
 import {
   type ChunkProbe,
@@ -27,19 +27,14 @@ import {
   gridOf,
   loadProfile,
   profileSignature,
+  storedChunk,
   type UndecodableEntry,
+  undecodableEntry,
 } from '../storage/records.ts';
 import { chunkStem, cutSegmentName } from '../storage/segments.ts';
-import { chunkSlotMs, type TimelineChunk } from '../timeline/chunks.ts';
+import { chunkSlotMs } from '../timeline/chunks.ts';
 import { assertTimestampable, type FrameSpan, originFor, spanOf } from '../timeline/grid.ts';
 import { uploadFiles, withWorkDir } from './files.ts';
-
-/** A chunk object in `raw/`, as its key describes it. */
-export interface RawChunk extends TimelineChunk {
-  /** The object name after `raw/`, e.g. `000042-1764158400123-5012.webm`. */
-  fileName: string;
-  ext: ChunkExtension;
-}
 
 /** What processing a chunk found. */
 export type ChunkOutcome =
@@ -158,19 +153,6 @@ async function encodeSegments(
   return { frameKeys: frames.map(([key]) => key), thumbnailKeys: thumbnails.map(([key]) => key) };
 }
 
-/** The record of a chunk that is a gap, and why. */
-export function undecodableEntry(chunk: RawChunk, reason: string): UndecodableEntry {
-  return {
-    version: 1,
-    key: chunk.key,
-    seq: chunk.seq,
-    start_ms: chunk.startMs,
-    duration_ms: chunk.durationMs,
-    // ffmpeg prefixes messages with a context address (`[matroska,webm @ 0x55…]`) that differs per run.
-    reason: reason.replace(/ @ 0x[0-9a-f]+\]/g, ']'),
-  };
-}
-
 async function recordUndecodable(
   ctx: JobContext,
   keys: AssetKeys,
@@ -212,10 +194,7 @@ export async function processChunk(ctx: JobContext, keys: AssetKeys, chunk: RawC
     const { frameKeys, thumbnailKeys } = encoded;
     const entry: ChunkEntry = {
       version: 1,
-      key: chunk.key,
-      seq: chunk.seq,
-      start_ms: chunk.startMs,
-      duration_ms: chunk.durationMs,
+      ...storedChunk(chunk),
       profile: profileSignature(profile),
       span,
       source: {

@@ -2,16 +2,11 @@
  * Which chunks of an asset make its timeline, in what order, and which frames each one fills.
  * Pure: it works on what chunk object names say (`<seq>-<start_ms>-<duration_ms>`), never on media.
  */
+import type { RawChunk } from '../../contracts/storage.ts';
 import { type FrameGrid, type FrameSpan, spanOf } from './grid.ts';
 
-/** A chunk as its object name describes it. */
-export interface TimelineChunk {
-  /** The full object key, unique per upload. */
-  key: string;
-  seq: number;
-  startMs: number;
-  durationMs: number;
-}
+/** What of a chunk the timeline reads: its key (unique per upload) and what its object name says of time. */
+export type TimelineChunk = Pick<RawChunk, 'key' | 'seq' | 'startMs' | 'durationMs'>;
 
 /** A chunk left off the timeline because another chunk already stands for it. */
 export interface Duplicate {

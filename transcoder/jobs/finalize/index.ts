@@ -10,23 +10,23 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FailureCode, FinalizeJob } from '../../../contracts/jobs.ts';
-import { type Asset, sessionPrefix, VIDEO_ASSETS, type VideoAsset } from '../../../contracts/storage.ts';
+import {
+  type Asset,
+  type RawChunk,
+  sessionPrefix,
+  VIDEO_ASSETS,
+  type VideoAsset,
+} from '../../../contracts/storage.ts';
 import { describeError } from '../../log.ts';
 import { buildStoryboard, stitch } from '../../media/index.ts';
 import { mapLimit } from '../../parallel.ts';
 import { renditionPlaylist } from '../../playlists/asset.ts';
 import { writeVodPlaylists } from '../../playlists/vod.ts';
-import {
-  CutFailedError,
-  encodeCut,
-  processChunk,
-  type RawChunk,
-  undecodableEntry,
-} from '../../processing/chunk.ts';
+import { CutFailedError, encodeCut, processChunk } from '../../processing/chunk.ts';
 import { uploadFiles, withWorkDir } from '../../processing/files.ts';
 import { existingSegments, makePlaceholder } from '../../processing/placeholder.ts';
 import { StatusReportRejectedError } from '../../report.ts';
-import { type AssetKeys, assetKeys } from '../../storage/layout.ts';
+import { type AssetKeys, assetKeys, sessionOf } from '../../storage/layout.ts';
 import { listRaw, type RawListing } from '../../storage/raw.ts';
 import {
   type AssetProfile,
@@ -35,6 +35,7 @@ import {
   loadProfile,
   profileSignature,
   UndecodableEntry,
+  undecodableEntry,
 } from '../../storage/records.ts';
 import { segmentNameOf } from '../../storage/segments.ts';
 import { chunkSlotMs, dedupeChunks, isCut, slotChunks } from '../../timeline/chunks.ts';
@@ -82,7 +83,7 @@ async function prepareAsset(
   chunks: { inside: RawChunk[]; outside: RawChunk[] },
   bounds: Bounds,
 ): Promise<PlannedAsset> {
-  const keys = assetKeys({ tenant: job.tenant_uuid, session: job.session_uuid, asset });
+  const keys = assetKeys({ ...sessionOf(job), asset });
   const log = ctx.log.child({ asset });
   const { kept, duplicates } = dedupeChunks(chunks.inside);
   let profile = await loadProfile(ctx.storage, keys, ctx.signal);
@@ -270,7 +271,7 @@ function windowed(job: FinalizeJob, chunks: RawListing['chunks']) {
 
 async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void> {
   const started = ctx.now();
-  const raw = await listRaw(ctx.storage, job.tenant_uuid, job.session_uuid, ctx.signal);
+  const raw = await listRaw(ctx.storage, sessionOf(job), ctx.signal);
   const everything = Object.values(raw.chunks).flat();
   if (everything.length === 0) {
     throw new RecordingError(
@@ -306,8 +307,7 @@ async function finalizeSession(ctx: JobContext, job: FinalizeJob): Promise<void>
   await ctx.storage.putJson(
     manifestKey,
     sessionManifest({
-      tenant: job.tenant_uuid,
-      session: job.session_uuid,
+      session: sessionOf(job),
       timeline: bounds,
       playback,
       assets: finalized,

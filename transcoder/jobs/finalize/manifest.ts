@@ -4,10 +4,15 @@
  * were filled, durations, codecs, sizes, and the screenshots by time. Pure, and free of wall-clock
  * times, so finalizing the same chunks twice writes the same manifest.
  */
-import type { Asset, Rendition } from '../../../contracts/storage.ts';
-import type { RawChunk } from '../../processing/chunk.ts';
-import type { AssetKeys } from '../../storage/layout.ts';
-import { type AssetProfile, type ChunkEntry, gridOf, type UndecodableEntry } from '../../storage/records.ts';
+import type { Asset, RawChunk, Rendition } from '../../../contracts/storage.ts';
+import type { AssetKeys, SessionRef } from '../../storage/layout.ts';
+import {
+  type AssetProfile,
+  type ChunkEntry,
+  gridOf,
+  storedChunk,
+  type UndecodableEntry,
+} from '../../storage/records.ts';
 import { type Dropped, type Duplicate, isCut, type SlottedChunk } from '../../timeline/chunks.ts';
 import { msAt } from '../../timeline/grid.ts';
 import type { Timeline } from '../../timeline/plan.ts';
@@ -36,8 +41,7 @@ export interface FinalizedAsset {
 }
 
 export interface ManifestInput {
-  tenant: string;
-  session: string;
+  session: SessionRef;
   timeline: { startMs: number; endMs: number };
   playback: { type: 'hls_masterplaylist'; key: string };
   assets: FinalizedAsset[];
@@ -54,7 +58,7 @@ function chunkStatus(
   asset: FinalizedAsset,
   slotted: ReadonlyMap<string, SlottedChunk<RawChunk>>,
 ): Record<string, unknown> {
-  const base = { key: chunk.key, seq: chunk.seq, start_ms: chunk.startMs, duration_ms: chunk.durationMs };
+  const base = storedChunk(chunk);
   if (asset.outOfWindow.has(chunk.key)) return { ...base, status: 'out_of_window' };
   const duplicate = asset.duplicates.find((d) => d.key === chunk.key);
   if (duplicate)
@@ -137,10 +141,12 @@ function videoSummary(asset: FinalizedAsset, video: PackagedVideo) {
           start_ms: start,
           end_ms: end,
           duration_ms: end - start,
-          undecodable: [...asset.undecodable.values()]
+          undecodable: asset.listed
+            .filter(
+              (c) => asset.undecodable.has(c.fileName) && c.startMs < end && c.startMs + c.durationMs > start,
+            )
             .sort(byKey)
-            .filter((u) => u.start_ms < end && u.start_ms + u.duration_ms > start)
-            .map((u) => u.key),
+            .map((c) => c.key),
         };
       }),
     absorbed_gaps: {
@@ -187,8 +193,8 @@ export function sessionManifest(input: ManifestInput) {
   }
   return {
     version: 1,
-    tenant_uuid: input.tenant,
-    session_uuid: input.session,
+    tenant_uuid: input.session.tenantId,
+    session_uuid: input.session.sessionId,
     timeline: {
       start_ms: input.timeline.startMs,
       end_ms: input.timeline.endMs,

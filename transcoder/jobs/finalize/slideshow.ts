@@ -11,12 +11,13 @@
  */
 import { join } from 'node:path';
 import type { FinalizeJob, SessionStatusReport } from '../../../contracts/jobs.ts';
+import type { RawChunk } from '../../../contracts/storage.ts';
 import { describeError } from '../../log.ts';
 import { blackImage, encodeSlideshow, isInputFailure, normalizeImage } from '../../media/index.ts';
 import { mapLimit } from '../../parallel.ts';
-import type { RawChunk } from '../../processing/chunk.ts';
 import { withWorkDir } from '../../processing/files.ts';
-import { assetKeys } from '../../storage/layout.ts';
+import { assetKeys, sessionOf } from '../../storage/layout.ts';
+import { storedChunk } from '../../storage/records.ts';
 import { dedupeChunks } from '../../timeline/chunks.ts';
 import { type JobContext, RecordingError } from '../context.ts';
 
@@ -92,7 +93,7 @@ export async function finalizeSlideshow(
     );
   }
   const plan = planSlideshow([...kept].sort((a, b) => a.startMs - b.startMs));
-  const keys = assetKeys({ tenant: job.tenant_uuid, session: job.session_uuid, asset: 'screenshots' });
+  const keys = assetKeys({ ...sessionOf(job), asset: 'screenshots' });
   const undecodable = new Map<string, string>();
   await withWorkDir(ctx, async (dir) => {
     const black = join(dir, 'black.png');
@@ -142,9 +143,7 @@ export async function finalizeSlideshow(
     screenshots: [...screenshots.inside]
       .sort((a, b) => a.startMs - b.startMs || a.seq - b.seq)
       .map((image) => ({
-        key: image.key,
-        seq: image.seq,
-        start_ms: image.startMs,
+        ...storedChunk(image),
         status: undecodable.has(image.key) ? 'undecodable' : shown.has(image.key) ? 'shown' : 'not_shown',
         ...(undecodable.has(image.key) ? { reason: undecodable.get(image.key) } : {}),
       })),
