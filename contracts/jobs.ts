@@ -132,6 +132,7 @@ export const FramesAvailableEvent = z.strictObject({
   /** Keys of the frame images, each named by its server-time milliseconds. */
   frame_keys: z.array(z.string()),
 });
+export type FramesAvailableEvent = z.infer<typeof FramesAvailableEvent>;
 
 /** The session's package is complete and playable. */
 export const SessionProcessedEvent = z.strictObject({

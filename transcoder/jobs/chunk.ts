@@ -5,6 +5,7 @@
  */
 import { type ChunkJob, chunkOfJob } from '../../contracts/jobs.ts';
 import { chunkInSessionWindow, parseChunkKey, type RawChunk } from '../../contracts/storage.ts';
+import { framesAvailable } from '../events.ts';
 import { updateLivePlaylists } from '../playlists/live.ts';
 import { type ChunkOutcome, processChunk } from '../processing/chunk.ts';
 import { type AssetKeys, assetKeys, sessionOf } from '../storage/layout.ts';
@@ -53,25 +54,14 @@ export async function runChunkJob(ctx: JobContext, job: ChunkJob): Promise<void>
     ctx.log.warn('chunk outside the session window; not part of the recording', { chunk: chunk.fileName });
     return;
   }
-  const event = {
-    version: 1,
-    type: 'frames.available',
-    tenant_uuid: job.tenant_uuid,
-    session_uuid: job.session_uuid,
-    asset: chunk.asset,
-    seq: chunk.seq,
-  } as const;
+  const session = sessionOf(job);
   // A screenshot is a frame already: nothing to transcode.
   if (chunk.asset === 'screenshots') {
-    await ctx.reporter.event({
-      ...event,
-      occurred_at: new Date(ctx.now()).toISOString(),
-      frame_keys: [job.key],
-    });
+    await ctx.reporter.event(framesAvailable(session, chunk, [chunk.key], ctx.now()));
     return;
   }
 
-  const keys = assetKeys({ ...sessionOf(job), asset: chunk.asset });
+  const keys = assetKeys({ ...session, asset: chunk.asset });
   if (await isDuplicate(ctx, job, keys, chunk)) {
     ctx.log.info('duplicate chunk; finalize keeps the other upload of this seq', { chunk: chunk.fileName });
     return;
@@ -85,10 +75,6 @@ export async function runChunkJob(ctx: JobContext, job: ChunkJob): Promise<void>
     ctx.log.info('live playlists updated', { segments: listed });
   }
   if (outcome.decodable && outcome.entry.frame_keys.length > 0) {
-    await ctx.reporter.event({
-      ...event,
-      occurred_at: new Date(ctx.now()).toISOString(),
-      frame_keys: outcome.entry.frame_keys,
-    });
+    await ctx.reporter.event(framesAvailable(session, chunk, outcome.entry.frame_keys, ctx.now()));
   }
 }

@@ -17,6 +17,7 @@ import {
   VIDEO_ASSETS,
   type VideoAsset,
 } from '../../../contracts/storage.ts';
+import { framesAvailable } from '../../events.ts';
 import { describeError } from '../../log.ts';
 import { buildStoryboard, stitch } from '../../media/index.ts';
 import { mapLimit } from '../../parallel.ts';
@@ -99,16 +100,7 @@ async function prepareAsset(
     const outcome = await processChunk({ ...ctx, signal }, keys, chunk);
     if (outcome.decodable) {
       entries.set(chunk.fileName, outcome.entry);
-      await ctx.reporter.event({
-        version: 1,
-        type: 'frames.available',
-        tenant_uuid: job.tenant_uuid,
-        session_uuid: job.session_uuid,
-        occurred_at: new Date(ctx.now()).toISOString(),
-        asset,
-        seq: chunk.seq,
-        frame_keys: outcome.entry.frame_keys,
-      });
+      await ctx.reporter.event(framesAvailable(sessionOf(job), chunk, outcome.entry.frame_keys, ctx.now()));
     } else {
       undecodable.set(chunk.fileName, outcome.entry);
     }
