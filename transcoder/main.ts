@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createDeadLetterReader, type DeadLetterReader } from './consumer/dead-letters.ts';
 import { type HealthServer, startHealthServer } from './consumer/health.ts';
 import { createJobConsumer } from './consumer/pool.ts';
-import { reportFailure } from './jobs/finalize/index.ts';
+import { reportFailure } from './jobs/finalize/outcome.ts';
 import { runJob } from './jobs/index.ts';
 import { createJsonLogger, describeError } from './log.ts';
 import { createServices } from './services.ts';

@@ -10,7 +10,7 @@
  * frame; pictures are fitted into 1280 × 720 on black, the top rendition of recordings.
  */
 import { join } from 'node:path';
-import type { FinalizeJob, SessionStatusReport } from '../../../contracts/jobs.ts';
+import type { FinalizeJob } from '../../../contracts/jobs.ts';
 import type { RawChunk } from '../../../contracts/storage.ts';
 import { describeError } from '../../log.ts';
 import { blackImage, encodeSlideshow, isInputFailure, normalizeImage } from '../../media/index.ts';
@@ -20,6 +20,7 @@ import { assetKeys, sessionOf } from '../../storage/layout.ts';
 import { storedChunk } from '../../storage/records.ts';
 import { dedupeChunks } from '../../timeline/chunks.ts';
 import { type JobContext, RecordingError } from '../context.ts';
+import { reportReady } from './outcome.ts';
 
 export const SLIDESHOW_FPS = 10;
 export const SLIDESHOW_SIZE = { width: 1280, height: 720 };
@@ -55,28 +56,6 @@ export function planSlideshow<T extends { startMs: number }>(images: readonly T[
     .map((image, i) => ({ image, frames: frameAt(images[i + 1]?.startMs ?? endMs) - frameAt(image.startMs) }))
     .filter((slide) => slide.frames > 0);
   return { startMs: first.startMs, endMs, frames: frameAt(endMs), slides };
-}
-
-/**
- * Reports the session ready (status to the Worker) and announces it (`session.processed`): the last step
- * of every finalize, once every output is written.
- */
-export async function reportReady(
-  ctx: JobContext,
-  job: FinalizeJob,
-  ready: { playback: SessionStatusReport['playback'] & {}; durationMs: number; manifestKey: string },
-) {
-  const ids = { version: 1, tenant_uuid: job.tenant_uuid, session_uuid: job.session_uuid } as const;
-  const { playback, durationMs } = ready;
-  await ctx.reporter.status({ ...ids, status: 'ready', playback, duration_ms: durationMs }, ctx.signal);
-  await ctx.reporter.event({
-    ...ids,
-    type: 'session.processed',
-    occurred_at: new Date(ctx.now()).toISOString(),
-    playback,
-    duration_ms: durationMs,
-    manifest_key: ready.manifestKey,
-  });
 }
 
 /** Packages the session's screenshots as a slideshow and reports it ready. */
