@@ -134,7 +134,10 @@ export const FramesAvailableEvent = z.strictObject({
 });
 export type FramesAvailableEvent = z.infer<typeof FramesAvailableEvent>;
 
-/** The session's package is complete and playable. */
+/**
+ * The session is playable: its playlists (or, for a slideshow, its MP4) and its manifest are written and it
+ * is reported ready. A recording's storyboard and stitched video follow, each announced when written.
+ */
 export const SessionProcessedEvent = z.strictObject({
   ...EventBase,
   type: z.literal('session.processed'),
@@ -142,6 +145,28 @@ export const SessionProcessedEvent = z.strictObject({
   duration_ms: z.int().min(0),
   manifest_key: z.string(),
 });
+export type SessionProcessedEvent = z.infer<typeof SessionProcessedEvent>;
+
+/** A video asset's storyboard (the WebVTT and its sprite sheets) is written, and the manifest says so. */
+export const StoryboardAvailableEvent = z.strictObject({
+  ...EventBase,
+  type: z.literal('storyboard.available'),
+  asset: z.enum(VIDEO_ASSETS),
+  vtt_key: z.string(),
+  sheet_keys: z.array(z.string()),
+  manifest_key: z.string(),
+});
+export type StoryboardAvailableEvent = z.infer<typeof StoryboardAvailableEvent>;
+
+/** A video asset's stitched MP4 is written, and the manifest says so. */
+export const StitchedVideoAvailableEvent = z.strictObject({
+  ...EventBase,
+  type: z.literal('stitched_video.available'),
+  asset: z.enum(VIDEO_ASSETS),
+  key: z.string(),
+  manifest_key: z.string(),
+});
+export type StitchedVideoAvailableEvent = z.infer<typeof StitchedVideoAvailableEvent>;
 
 /** Finalize could not produce a package. */
 export const SessionFailedEvent = z.strictObject({
@@ -149,10 +174,13 @@ export const SessionFailedEvent = z.strictObject({
   type: z.literal('session.failed'),
   reason: z.string(),
 });
+export type SessionFailedEvent = z.infer<typeof SessionFailedEvent>;
 
 export const ServiceEvent = z.discriminatedUnion('type', [
   FramesAvailableEvent,
   SessionProcessedEvent,
+  StoryboardAvailableEvent,
+  StitchedVideoAvailableEvent,
   SessionFailedEvent,
 ]);
 export type ServiceEvent = z.infer<typeof ServiceEvent>;
