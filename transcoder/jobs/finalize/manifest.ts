@@ -1,10 +1,12 @@
 /**
  * The session manifest (`<playback asset>/processed/manifest.json`): what finalize found and made, for
  * auditors, support and downstream analysis — every chunk and what became of it, the gaps and how they
- * were filled, durations, codecs, sizes, and the screenshots by time. Pure, and free of wall-clock
- * times, so finalizing the same chunks twice writes the same manifest.
+ * were filled, durations, codecs, sizes, and the screenshots by time. This is its package, the part
+ * fixed once the playlists are written; how far the storyboard and stitched videos have come is added by
+ * `progress.ts`. Pure, and free of wall-clock times, so finalizing the same chunks twice writes the same
+ * manifest.
  */
-import type { Asset, RawChunk, Rendition } from '../../../contracts/storage.ts';
+import type { RawChunk, Rendition, VideoAsset } from '../../../contracts/storage.ts';
 import type { AssetKeys, SessionRef } from '../../storage/layout.ts';
 import {
   type AssetProfile,
@@ -22,12 +24,11 @@ export interface PackagedVideo {
   profile: AssetProfile;
   timeline: Timeline<RawChunk>;
   dropped: Dropped[];
-  storyboard: { vtt: string; sheets: string[] };
 }
 
 /** A video asset as finalize left it. */
 export interface FinalizedAsset {
-  asset: Asset;
+  asset: VideoAsset;
   keys: AssetKeys;
   /** Every chunk listed in `raw/`. */
   listed: RawChunk[];
@@ -129,8 +130,6 @@ function videoSummary(asset: FinalizedAsset, video: PackagedVideo) {
       ...video.profile.resolutions[rendition],
       playlist: asset.keys.variantPlaylist(rendition),
     })),
-    storyboard: video.storyboard,
-    stitched_video: asset.keys.stitched,
     lead_in_ms: framesToMs(video.timeline.gaps.find((gap) => gap.filled === 'lead_in')?.span.frames ?? 0),
     gaps: video.timeline.gaps
       .filter((gap) => gap.filled === 'placeholder')
@@ -157,7 +156,10 @@ function videoSummary(asset: FinalizedAsset, video: PackagedVideo) {
   };
 }
 
-/** Builds the manifest object. */
+/** The session's package as the manifest says it. */
+export type SessionPackage = ReturnType<typeof sessionManifest>;
+
+/** Builds the manifest object, without the progress of the storyboards and stitched videos. */
 export function sessionManifest(input: ManifestInput) {
   const assets: Record<string, unknown> = {};
   for (const asset of input.assets) {

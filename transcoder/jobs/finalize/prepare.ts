@@ -25,18 +25,13 @@ import { segmentNameOf } from '../../storage/segments.ts';
 import { chunkSlotMs, dedupeChunks, isCut, slotChunks } from '../../timeline/chunks.ts';
 import { planTimeline } from '../../timeline/plan.ts';
 import type { JobContext } from '../context.ts';
-import type { FinalizedAsset } from './manifest.ts';
+import type { FinalizedAsset, PackagedVideo } from './manifest.ts';
 
 // Index entries are small JSON objects: read this many at a time.
 const READ_PARALLELISM = 16;
 
 /** The session timeline in server time: earliest chunk start to latest chunk end over every video asset. */
 export type Bounds = { startMs: number; endMs: number };
-
-/** A video asset with its segments made and its timeline planned, before the storyboard and stitch. */
-export type PlannedAsset = Omit<FinalizedAsset, 'video'> & {
-  video?: Omit<NonNullable<FinalizedAsset['video']>, 'storyboard'>;
-};
 
 /** What is known of an asset's chunks, by file name: decodable ones' entries and the gaps' records. */
 interface ChunkIndex {
@@ -132,7 +127,7 @@ async function planWithCuts(
   chunks: { named: RawChunk[]; decodable: RawChunk[] },
   index: ChunkIndex,
   bounds: Bounds,
-): Promise<NonNullable<PlannedAsset['video']> | null> {
+): Promise<PackagedVideo | null> {
   const { ctx, job, keys, log } = step;
   const grid = gridOf(profile);
   const existing = job.reprocess ? () => false : await existingSegments(ctx, keys, profile);
@@ -194,7 +189,7 @@ export async function prepareAsset(
   asset: VideoAsset,
   chunks: { inside: RawChunk[]; outside: RawChunk[] },
   bounds: Bounds,
-): Promise<PlannedAsset> {
+): Promise<FinalizedAsset> {
   const keys = assetKeys({ ...sessionOf(job), asset });
   const step: AssetStep = { ctx, job, keys, log: ctx.log.child({ asset }) };
   const { kept, duplicates } = dedupeChunks(chunks.inside);
