@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core';
 import { processedPrefix } from '../contracts/storage.ts';
 import { startStack } from '../dev/stack/index.ts';
 import { CHROMIUM_ARGS } from '../test/support/chunks.ts';
-import { mapLimit } from '../transcoder/storage/parallel.ts';
+import { mapLimit } from '../transcoder/parallel.ts';
 
 const run = promisify(execFile);
 const DURATION_SEC = 3600;

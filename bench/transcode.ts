@@ -29,12 +29,13 @@ import { startFauxqs } from 'fauxqs';
 import { formatChunkName, RENDITIONS } from '../contracts/storage.ts';
 import { makeChunk } from '../test/support/chunks.ts';
 import { chunkJob, finalizeJob } from '../test/support/jobs.ts';
-import { ChunkEntry } from '../transcoder/jobs/records.ts';
 import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../transcoder/launch.ts';
 import { SEGMENT_MUXING } from '../transcoder/media/args.ts';
-import { assetKeys, chunkStem } from '../transcoder/storage/layout.ts';
-import { mapLimit } from '../transcoder/storage/parallel.ts';
+import { mapLimit } from '../transcoder/parallel.ts';
+import { assetKeys } from '../transcoder/storage/layout.ts';
+import { ChunkEntry } from '../transcoder/storage/records.ts';
 import { createStorage } from '../transcoder/storage/s3.ts';
+import { chunkStem } from '../transcoder/storage/segments.ts';
 import { cpuSeconds } from './proc-cpu.ts';
 
 const run = promisify(execFile);
@@ -466,8 +467,8 @@ async function synthesizeLong(o: {
   runDir: string;
   sessionSec: number;
 }) {
-  const from = assetKeys({ tenant: TENANT, session: SHORT, asset: 'screenshare' });
-  const to = assetKeys({ tenant: TENANT, session: LONG, asset: 'screenshare' });
+  const from = assetKeys({ tenantId: TENANT, sessionId: SHORT, asset: 'screenshare' });
+  const to = assetKeys({ tenantId: TENANT, sessionId: LONG, asset: 'screenshare' });
   const profile = await o.storage.getText(from.profile);
   if (!profile) throw new Error('the 10-minute session has no profile');
   await o.put(to.profile, profile);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ClipId } from './clips.ts';
 import { DELETION_SCOPES } from './deletion.ts';
-import { Asset, CHUNK_EXTENSIONS, VIDEO_ASSETS } from './storage.ts';
+import { Asset, CHUNK_EXTENSIONS, parseChunkKey, type RawChunk, VIDEO_ASSETS } from './storage.ts';
 
 /** Ids compare in lower case, as the Worker stores them and builds object keys with them. */
 const Uuid = z.uuid().overwrite((id) => id.toLowerCase());
@@ -41,18 +41,41 @@ const JobBase = {
   session_started_at: z.iso.datetime().optional(),
 };
 
-/** A chunk landed in `raw/`: process its slot of the timeline now. */
+/**
+ * A chunk landed in `raw/`: process its slot of the timeline now. The key says everything else about the
+ * chunk (`chunkOfJob`). Messages enqueued by a Worker from before that also carry `asset`, `seq`,
+ * `start_ms`, `duration_ms` and `ext`; they may wait in the queue through a deploy, so those fields are
+ * still accepted and, where present, must agree with the key (`chunkOfJob`).
+ */
 export const ChunkJob = z.strictObject({
   ...JobBase,
   type: z.literal('chunk'),
-  asset: Asset,
   key: z.string().min(1).max(1024),
-  seq: z.int().min(0).max(999_999),
-  start_ms: z.int().min(0),
-  duration_ms: z.int().min(0),
-  ext: z.enum(CHUNK_EXTENSIONS),
+  asset: Asset.optional(),
+  seq: z.int().min(0).max(999_999).optional(),
+  start_ms: z.int().min(0).optional(),
+  duration_ms: z.int().min(0).optional(),
+  ext: z.enum(CHUNK_EXTENSIONS).optional(),
 });
 export type ChunkJob = z.infer<typeof ChunkJob>;
+
+/**
+ * The chunk a job is for, read from its key; `null` when the key is not a chunk of the job's session, or
+ * when a field of an older message (see `ChunkJob`) says otherwise than the key: such a message was
+ * not built from this key, and processing it would act on a chunk nobody asked for.
+ */
+export function chunkOfJob(job: ChunkJob): RawChunk | null {
+  const chunk = parseChunkKey(job.key, job.tenant_uuid, job.session_uuid);
+  if (!chunk) return null;
+  const stated = [
+    [job.asset, chunk.asset],
+    [job.seq, chunk.seq],
+    [job.start_ms, chunk.startMs],
+    [job.duration_ms, chunk.durationMs],
+    [job.ext, chunk.ext],
+  ];
+  return stated.every(([said, is]) => said === undefined || said === is) ? chunk : null;
+}
 
 /** The attempt ended: finish the package (gaps, playlists, storyboard, stitched video). */
 export const FinalizeJob = z.strictObject({
@@ -109,8 +132,12 @@ export const FramesAvailableEvent = z.strictObject({
   /** Keys of the frame images, each named by its server-time milliseconds. */
   frame_keys: z.array(z.string()),
 });
+export type FramesAvailableEvent = z.infer<typeof FramesAvailableEvent>;
 
-/** The session's package is complete and playable. */
+/**
+ * The session is playable: its playlists (or, for a slideshow, its MP4) and its manifest are written and it
+ * is reported ready. A recording's storyboard and stitched video follow, each announced when written.
+ */
 export const SessionProcessedEvent = z.strictObject({
   ...EventBase,
   type: z.literal('session.processed'),
@@ -118,6 +145,28 @@ export const SessionProcessedEvent = z.strictObject({
   duration_ms: z.int().min(0),
   manifest_key: z.string(),
 });
+export type SessionProcessedEvent = z.infer<typeof SessionProcessedEvent>;
+
+/** A video asset's storyboard (the WebVTT and its sprite sheets) is written, and the manifest says so. */
+export const StoryboardAvailableEvent = z.strictObject({
+  ...EventBase,
+  type: z.literal('storyboard.available'),
+  asset: z.enum(VIDEO_ASSETS),
+  vtt_key: z.string(),
+  sheet_keys: z.array(z.string()),
+  manifest_key: z.string(),
+});
+export type StoryboardAvailableEvent = z.infer<typeof StoryboardAvailableEvent>;
+
+/** A video asset's stitched MP4 is written, and the manifest says so. */
+export const StitchedVideoAvailableEvent = z.strictObject({
+  ...EventBase,
+  type: z.literal('stitched_video.available'),
+  asset: z.enum(VIDEO_ASSETS),
+  key: z.string(),
+  manifest_key: z.string(),
+});
+export type StitchedVideoAvailableEvent = z.infer<typeof StitchedVideoAvailableEvent>;
 
 /** Finalize could not produce a package. */
 export const SessionFailedEvent = z.strictObject({
@@ -125,10 +174,13 @@ export const SessionFailedEvent = z.strictObject({
   type: z.literal('session.failed'),
   reason: z.string(),
 });
+export type SessionFailedEvent = z.infer<typeof SessionFailedEvent>;
 
 export const ServiceEvent = z.discriminatedUnion('type', [
   FramesAvailableEvent,
   SessionProcessedEvent,
+  StoryboardAvailableEvent,
+  StitchedVideoAvailableEvent,
   SessionFailedEvent,
 ]);
 export type ServiceEvent = z.infer<typeof ServiceEvent>;

@@ -140,19 +140,25 @@ export function parseChunkName(name: string): ChunkName | null {
   return { seq: Number(seq), startMs: Number(start), durationMs, ext: ext as ChunkExtension };
 }
 
+/** A chunk object in a session's `raw/`, as its key describes it. */
+export interface RawChunk extends ChunkName {
+  asset: Asset;
+  /** The full object key, unique per upload. */
+  key: string;
+  /** The object name after `raw/`, e.g. `000042-1764158400123-5012.webm`. */
+  fileName: string;
+}
+
 /** A full chunk key split into its parts; `null` when the key is not a chunk of that session. */
-export function parseChunkKey(
-  key: string,
-  tenantUuid: string,
-  sessionUuid: string,
-): ({ asset: Asset } & ChunkName) | null {
+export function parseChunkKey(key: string, tenantUuid: string, sessionUuid: string): RawChunk | null {
   for (const asset of ASSETS) {
     const prefix = rawPrefix(tenantUuid, sessionUuid, asset);
     if (!key.startsWith(prefix)) continue;
-    const chunk = parseChunkName(key.slice(prefix.length));
+    const fileName = key.slice(prefix.length);
+    const chunk = parseChunkName(fileName);
     if (!chunk) return null;
     if (!assetAllowsExtension(asset, chunk.ext)) return null;
-    return { asset, ...chunk };
+    return { asset, key, fileName, ...chunk };
   }
   return null;
 }

@@ -10,6 +10,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'session.failed',
   'session.deleted',
   'frames.available',
+  'storyboard.available',
+  'stitched_video.available',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

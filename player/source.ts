@@ -59,8 +59,9 @@ interface ManifestAsset {
   status: string;
   duration_ms?: number;
   master?: string;
-  stitched_video?: string;
-  storyboard?: { vtt: string; sheets: string[] };
+  /** Written after the session is ready: `pending` until then (`available` with its key or files). */
+  stitched_video?: { status: string; key?: string };
+  storyboard?: { status: string; vtt?: string; sheets?: string[] };
   gaps?: { start_ms: number; end_ms: number }[];
   chunks?: { start_ms: number; duration_ms: number; status: string }[];
 }
@@ -121,10 +122,11 @@ export async function loadSource(root: string, hint: PlaybackHint | null = null)
     const videos: Partial<Record<VideoAsset, string>> = {};
     for (const asset of VIDEO_ASSETS) {
       const entry = manifest.assets[asset];
-      const key = session.playback.type === 'fullvideo' ? entry?.stitched_video : entry?.master;
+      const key = session.playback.type === 'fullvideo' ? entry?.stitched_video?.key : entry?.master;
       if (entry?.status === 'ready' && key) videos[asset] = relative(key);
     }
     const mainAsset = manifest.assets[main];
+    // A storyboard still being made is left out: the previews appear when the player is opened again.
     const vtt = mainAsset?.storyboard?.vtt;
     return {
       sessionId: session.session_id,

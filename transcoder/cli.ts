@@ -10,9 +10,8 @@ import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { FinalizeJob } from '../contracts/jobs.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { createJsonLogger } from './consumer/log.ts';
-import type { LogFields, Logger } from './jobs/context.ts';
 import { runJob } from './jobs/index.ts';
+import { createJsonLogger, type LogFields, type Logger } from './log.ts';
 import { createServices } from './services.ts';
 
 const USAGE = 'usage: npm run transcode -- --tenant <tenant_uuid> --session <session_uuid> [--reprocess]';

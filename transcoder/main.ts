@@ -6,11 +6,10 @@ import { mkdir } from 'node:fs/promises';
 import { ConfigError, loadConfig } from './config.ts';
 import { createDeadLetterReader, type DeadLetterReader } from './consumer/dead-letters.ts';
 import { type HealthServer, startHealthServer } from './consumer/health.ts';
-import { createJsonLogger } from './consumer/log.ts';
 import { createJobConsumer } from './consumer/pool.ts';
-import { describeError } from './jobs/context.ts';
-import { reportFailure } from './jobs/finalize.ts';
+import { reportFailure } from './jobs/finalize/outcome.ts';
 import { runJob } from './jobs/index.ts';
+import { createJsonLogger, describeError } from './log.ts';
 import { createServices } from './services.ts';
 
 const log = createJsonLogger({ service: 'transcoder' });

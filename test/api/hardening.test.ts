@@ -118,6 +118,29 @@ describe('the internal status report', () => {
     expect((await tenant.as('GET', `/session?session_id=${sessionId}`)).status).toBe(200);
   });
 
+  it('refuses (409) a failure for a ready session, which stays ready with its playback', async () => {
+    const tenant = await newTenant();
+    const { sessionId } = await newSession(tenant);
+    expect((await reportReady(tenant.uuid, sessionId)).status).toBe(204);
+    const failed = await reportStatus({
+      tenant_uuid: tenant.uuid,
+      session_uuid: sessionId,
+      status: 'failed',
+      failure_code: 'processing_error',
+      reason: 'the stitched video could not be made',
+    });
+    expect(failed.status).toBe(409);
+    expect(errorOf(failed).code).toBe('CONFLICT');
+    const read = await tenant.as('GET', `/session?session_id=${sessionId}`);
+    expect(read.body).toMatchObject({
+      status: 'ready',
+      failure: null,
+      playback: { type: 'hls_masterplaylist' },
+    });
+    // The ready report itself may come again (a finalize delivered twice): that is no conflict.
+    expect((await reportReady(tenant.uuid, sessionId)).status).toBe(204);
+  });
+
   it('a stored playback key that is not playable reads as no playback, not a 500', async () => {
     const tenant = await newTenant();
     const { sessionId } = await newSession(tenant);

@@ -9,6 +9,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_API_KEY_SCOPES } from '../../contracts/api.ts';
+import { sessionPrefix } from '../../contracts/storage.ts';
 import { WebhookDelivery, type WebhookPayload } from '../../contracts/webhooks.ts';
 import { admin, call, errorOf, newSession, newTenant, stack, type TestTenant, withKey } from './support.ts';
 
@@ -224,6 +225,52 @@ describe('deliveries', () => {
     expect(at('/once')).toHaveLength(1);
     expect((await deliveries(tenant, webhook_id)).map((delivery) => delivery.event_type)).toEqual([
       'session.processed',
+    ]);
+  });
+
+  it('tell of a storyboard and a stitched video written after the session was ready', async () => {
+    const tenant = await webhookTenant();
+    await register(tenant, '/derived', ['storyboard.available', 'stitched_video.available']);
+    const { sessionId } = await newSession(tenant);
+    const processed = `${sessionPrefix(tenant.uuid, sessionId)}screenshare/processed/`;
+    const about = {
+      tenant_uuid: tenant.uuid,
+      session_uuid: sessionId,
+      manifest_key: `${processed}manifest.json`,
+    };
+    const storyboard = {
+      ...about,
+      type: 'storyboard.available',
+      asset: 'screenshare',
+      vtt_key: `${processed}frame_thumbnails/storyboard.vtt`,
+      sheet_keys: [`${processed}frame_thumbnails/sheet_0.jpg`],
+    };
+    const stitched = {
+      ...about,
+      type: 'stitched_video.available',
+      asset: 'screenshare',
+      key: `${processed}stitched_video/recording.mp4`,
+    };
+    expect((await reportEvent(storyboard)).status).toBe(204);
+    expect((await reportEvent(stitched)).status).toBe(204);
+    const bodies = await until('both deliveries', () => {
+      const got = at('/derived').map((request) => JSON.parse(request.body) as WebhookPayload);
+      return got.length === 2 ? got : undefined;
+    });
+    expect(bodies.map((body) => [body.type, body.data]).sort()).toEqual([
+      [
+        'stitched_video.available',
+        { asset: 'screenshare', key: stitched.key, manifest_key: about.manifest_key },
+      ],
+      [
+        'storyboard.available',
+        {
+          asset: 'screenshare',
+          vtt_key: storyboard.vtt_key,
+          sheet_keys: storyboard.sheet_keys,
+          manifest_key: about.manifest_key,
+        },
+      ],
     ]);
   });
 

@@ -11,6 +11,7 @@ import { processedPrefix } from '../../contracts/storage.ts';
 import { signToken } from '../../worker/auth/tokens.ts';
 import { call, newTenant, putObject, sql, stack, type TestTenant } from '../api/support.ts';
 import {
+  announcements,
   launchReviewerBrowser,
   measureRate,
   newRecording,
@@ -120,7 +121,11 @@ describe('player on a fullvideo playback', () => {
     await postEvents(tenant, recording.sessionId, [
       { type: 'paste', severity: 'warning', occurred_at_ms: recording.startMs + 20_000 },
     ]);
+    const announced = await announcements(tenant, ['stitched_video.available']);
     await processed(tenant, recording.sessionId);
+    // The stitched MP4 is made after the session is ready, and announced once written.
+    await announced.next(recording.sessionId, 'stitched_video.available');
+    announced.close();
     await sql('UPDATE sessions SET playback_type = ?, playback_key = ? WHERE uuid = ?', [
       'fullvideo',
       `${processedPrefix(tenant.uuid, recording.sessionId, 'screenshare')}stitched_video/recording.mp4`,

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStoryboard, tileAt } from '../../player/storyboard.ts';
 import { newTenant, type TestTenant } from '../api/support.ts';
 import {
+  announcements,
   launchReviewerBrowser,
   measureRate,
   newRecording,
@@ -27,9 +28,11 @@ let tenant: TestTenant;
 let recording: Recording;
 let playerUrl: string;
 let page: Page;
+let announced: Awaited<ReturnType<typeof announcements>>;
 
 beforeAll(async () => {
   tenant = await newTenant();
+  announced = await announcements(tenant, ['storyboard.available']);
   recording = await newRecording(tenant, Date.now() - 120_000);
   await upload(tenant, recording, ['screenshare', 'webcam'], SEQS);
   await postEvents(tenant, recording.sessionId, [
@@ -43,11 +46,14 @@ beforeAll(async () => {
     { type: 'second_person', severity: 'critical', occurred_at_ms: recording.startMs + 61_000 },
   ]);
   playerUrl = (await processed(tenant, recording.sessionId)).player_url;
+  // Ready comes once the recording plays; its storyboard is announced after, and the player reads it at load.
+  await announced.next(recording.sessionId, 'storyboard.available');
   browser = await launchReviewerBrowser();
   page = await openPlayer(browser, playerUrl);
 }, 300_000);
 
 afterAll(async () => {
+  announced?.close();
   await browser?.close();
 });
 

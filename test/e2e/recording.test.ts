@@ -85,10 +85,29 @@ describe('recording → processing → playback', () => {
     const timelineSec = ((last?.startMs ?? 0) + (last?.durationMs ?? 0) - (chunks[0]?.startMs ?? 0)) / 1000;
     expect(Math.abs(Number(stdout.trim()) - timelineSec)).toBeLessThan(0.2);
 
-    const seen = (await drainQueue(stack.sqs.eventsQueueUrl, (body) => ServiceEvent.parse(body))).filter(
-      (event) => event.session_uuid === sessionId,
-    );
+    // The storyboard and the stitched video come after the session is ready, each announced when written.
+    const seen: ServiceEvent[] = [];
+    await expect
+      .poll(
+        async () => {
+          const drained = await drainQueue(stack.sqs.eventsQueueUrl, (body) => ServiceEvent.parse(body));
+          seen.push(...drained.filter((event) => event.session_uuid === sessionId));
+          return seen.some((event) => event.type === 'stitched_video.available');
+        },
+        { timeout: 120_000, interval: 1000 },
+      )
+      .toBe(true);
     expect(seen.filter((event) => event.type === 'frames.available').length).toBeGreaterThanOrEqual(3);
-    expect(seen.some((event) => event.type === 'session.processed')).toBe(true);
+    const at = (type: ServiceEvent['type']) => {
+      const found = seen.filter((event) => event.type === type);
+      expect(found, type).toHaveLength(1);
+      return Date.parse(found[0]?.occurred_at ?? '');
+    };
+    expect(at('session.processed')).toBeLessThanOrEqual(at('storyboard.available'));
+    expect(at('storyboard.available')).toBeLessThanOrEqual(at('stitched_video.available'));
+    const stitched = await fetch(
+      session.playback.url.replace('hls_playlist/master.m3u8', 'stitched_video/recording.mp4'),
+    );
+    expect(stitched.status).toBe(200);
   });
 });

@@ -16,11 +16,11 @@ import HLS from 'hls-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceEvent, SessionStatusReport } from '../../contracts/jobs.ts';
 import { type Asset, formatChunkName, rawPrefix, sessionPrefix } from '../../contracts/storage.ts';
-import { createJsonLogger } from '../../transcoder/consumer/log.ts';
 import { runJob } from '../../transcoder/jobs/index.ts';
-import { ChunkEntry, UndecodableEntry } from '../../transcoder/jobs/records.ts';
+import { createJsonLogger } from '../../transcoder/log.ts';
 import { createReporter } from '../../transcoder/report.ts';
 import { assetKeys } from '../../transcoder/storage/layout.ts';
+import { ChunkEntry, UndecodableEntry } from '../../transcoder/storage/records.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { makeChunk, makeUndecodableChunk, recordMediaRecorderChunks } from '../support/chunks.ts';
 import { LIMITED_BT709, videoColour } from '../support/colour.ts';
@@ -48,6 +48,11 @@ let work: string;
 const reports: SessionStatusReport[] = [];
 /** The events the transcoder reported to the stand-in Worker (for webhooks), beside the events queue. */
 const reportedEvents: ServiceEvent[] = [];
+/**
+ * What the stand-in Worker does with a session's ready report before it answers. The transcoder waits for
+ * the answer, so what this sees in storage is what was there when the session was reported ready.
+ */
+const onReady = new Map<string, (report: SessionStatusReport) => Promise<void>>();
 let services: Parameters<typeof runJob>[0];
 let chunks: PlannedChunk[];
 
@@ -118,9 +123,13 @@ beforeAll(async () => {
   statusServer = createServer((request, response) => {
     let body = '';
     request.on('data', (data) => (body += data));
-    request.on('end', () => {
+    request.on('end', async () => {
       if (request.url?.endsWith('/internal/events')) reportedEvents.push(JSON.parse(body));
-      else reports.push(JSON.parse(body));
+      else {
+        const report = JSON.parse(body) as SessionStatusReport;
+        if (report.status === 'ready') await onReady.get(report.session_uuid)?.(report);
+        reports.push(report);
+      }
       response.writeHead(204).end();
     });
   });
@@ -189,8 +198,14 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
   const timelineSec = timelineMs / 1000;
   let local: string;
   let files: string[];
+  /** The session's objects and its manifest when it was reported ready. */
+  let atReady: { keys: string[]; manifest: Record<string, unknown> } | undefined;
 
   beforeAll(async () => {
+    onReady.set(session, async () => {
+      const keys = (await storage.list(sessionPrefix(TENANT, session))).map((object) => object.key);
+      atReady ??= { keys, manifest: JSON.parse((await storage.getText(`${prefix}manifest.json`)) ?? '{}') };
+    });
     for (const chunk of chunks) await runOnce(await upload(session, chunk));
     await runOnce(finalizeJob(TENANT, session));
     local = join(work, 'package');
@@ -353,7 +368,50 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
     expect(reportedEvents.filter((e) => e.session_uuid === session)).toEqual(mine);
   });
 
-  it('writes the same objects when finalize runs again', async () => {
+  it('reports ready once playable, before any storyboard or stitched video exists, and announces each after', async () => {
+    // The manifest was written, saying what is still to come, and nothing derived was there yet.
+    const derived = (key: string) =>
+      key.includes('/stitched_video/') || /\/frame_thumbnails\/(sheet_\d+\.jpg|storyboard\.vtt)$/.test(key);
+    expect(atReady?.keys.filter(derived)).toEqual([]);
+    expect(atReady?.keys).toContain(`${prefix}hls_playlist/master.m3u8`);
+    const pending = { storyboard: { status: 'pending' }, stitched_video: { status: 'pending' } };
+    expect(atReady?.manifest).toMatchObject({
+      assets: { screenshare: pending, webcam: pending },
+      announced: [],
+    });
+
+    const announcements = events()
+      .filter((e) => e.session_uuid === session && e.type !== 'frames.available')
+      .map((e) => ('asset' in e ? `${e.type} ${e.asset}` : e.type));
+    expect(announcements).toEqual([
+      'session.processed',
+      'storyboard.available screenshare',
+      'storyboard.available webcam',
+      'stitched_video.available screenshare',
+      'stitched_video.available webcam',
+    ]);
+    const manifest = JSON.parse(await readFile(join(local, 'manifest.json'), 'utf8'));
+    expect(manifest.assets.screenshare.storyboard).toEqual({
+      status: 'available',
+      vtt: `${prefix}frame_thumbnails/storyboard.vtt`,
+      sheets: expect.arrayContaining([expect.stringMatching(/frame_thumbnails\/sheet_\d+\.jpg$/)]),
+    });
+    expect(manifest.assets.screenshare.stitched_video).toEqual({
+      status: 'available',
+      key: `${prefix}stitched_video/recording.mp4`,
+    });
+    expect(manifest.announced).toHaveLength(5);
+    const stitched = events().find(
+      (e) => e.session_uuid === session && e.type === 'stitched_video.available',
+    );
+    expect(stitched).toMatchObject({
+      key: `${prefix}stitched_video/recording.mp4`,
+      manifest_key: `${prefix}manifest.json`,
+    });
+  });
+
+  it('writes the same objects when finalize runs again, and reports and announces nothing again', async () => {
+    const announced = events().filter((e) => e.session_uuid === session).length;
     const before = await storage.list(sessionPrefix(TENANT, session));
     const texts = await Promise.all(
       files
@@ -369,6 +427,8 @@ describe('a session with a missing, an undecodable, a duplicate and an out-of-or
         .map((f) => storage.getText(`${prefix}${f}`)),
     );
     expect(again).toEqual(texts);
+    expect(reports.filter((r) => r.session_uuid === session)).toHaveLength(1);
+    expect(events().filter((e) => e.session_uuid === session)).toHaveLength(announced);
   });
 
   it('builds the same playlists from finalize alone, when no chunk job ever ran', async () => {
@@ -467,7 +527,7 @@ describe('chunks named outside the session window', () => {
 
 describe('chunks a browser made to crash or exhaust the transcoder', () => {
   const media = () => join(work, 'media');
-  const keysOf = (session: string) => assetKeys({ tenant: TENANT, session, asset: 'webcam' });
+  const keysOf = (session: string) => assetKeys({ tenantId: TENANT, sessionId: session, asset: 'webcam' });
   const planned = (file: string, durationMs = 3000): PlannedChunk => ({
     asset: 'webcam',
     seq: 0,
@@ -652,6 +712,74 @@ describe('chunks a browser made to crash or exhaust the transcoder', () => {
       expect(segments[0]?.uri).toMatch(/gap-/);
     },
   );
+});
+
+describe('a stitch that fails after the session is ready', () => {
+  /**
+   * A session of two 720p chunks with a gap between them, finalized with its ready report held while the
+   * gap's placeholder goes missing in the largest rendition: the storyboard (from the smallest) can be
+   * made, the stitched video (from the largest) cannot.
+   */
+  async function finalizeLosingTheStitch(session: string, lastAttempt: boolean) {
+    const keys = assetKeys({ tenantId: TENANT, sessionId: session, asset: 'screenshare' });
+    const file = (chunks[1] as PlannedChunk).file;
+    for (const [seq, offsetMs] of [
+      [0, 0],
+      [1, 6000],
+    ] as const) {
+      await runOnce(await upload(session, { asset: 'screenshare', seq, offsetMs, durationMs: 3000, file }));
+    }
+    onReady.set(session, async () => {
+      const gaps = await storage.list(`${keys.hls}720p/gap-`);
+      expect(gaps).not.toEqual([]);
+      await storage.deleteKeys(gaps.map((object) => object.key));
+    });
+    const job = finalizeJob(TENANT, session);
+    const failure = await runJob(services, job, { signal: new AbortController().signal, lastAttempt }).then(
+      () => null,
+      (error: Error) => error,
+    );
+    onReady.delete(session);
+    const manifest = async () => JSON.parse((await storage.getText(keys.manifest)) ?? '{}');
+    const announced = () =>
+      events()
+        .filter((e) => e.session_uuid === session && e.type !== 'frames.available')
+        .map((e) => e.type);
+    return { job, keys, failure, manifest, announced };
+  }
+
+  it('leaves the session ready, and the job run again makes the rest without reporting ready again', async () => {
+    const session = 'c4c4c4c4-c4c4-4c4c-8c4c-c4c4c4c4c4c4';
+    const { job, keys, failure, manifest, announced } = await finalizeLosingTheStitch(session, false);
+    expect(failure).not.toBeNull();
+    expect(reports.filter((r) => r.session_uuid === session).map((r) => r.status)).toEqual(['ready']);
+    expect((await manifest()).assets.screenshare).toMatchObject({
+      storyboard: { status: 'available' },
+      stitched_video: { status: 'pending' },
+    });
+    expect(announced()).toEqual(['session.processed', 'storyboard.available']);
+
+    // The queue delivers the job again: the placeholder is made again, the storyboard kept.
+    await runOnce(job);
+    expect(reports.filter((r) => r.session_uuid === session).map((r) => r.status)).toEqual(['ready']);
+    expect(announced()).toEqual(['session.processed', 'storyboard.available', 'stitched_video.available']);
+    const done = await manifest();
+    expect(done.assets.screenshare.stitched_video).toEqual({ status: 'available', key: keys.stitched });
+    expect(done.announced).toHaveLength(3);
+    expect((await storage.list(keys.stitched)).map((object) => object.key)).toEqual([keys.stitched]);
+  });
+
+  it('on the last attempt, marks the stitched video failed in the manifest and never fails the session', async () => {
+    const session = 'c5c5c5c5-c5c5-4c5c-8c5c-c5c5c5c5c5c5';
+    const { failure, manifest, announced } = await finalizeLosingTheStitch(session, true);
+    expect(failure?.message).toMatch(/^after the session was ready, failed: screenshare stitched_video: /);
+    expect(reports.filter((r) => r.session_uuid === session).map((r) => r.status)).toEqual(['ready']);
+    expect((await manifest()).assets.screenshare).toMatchObject({
+      storyboard: { status: 'available' },
+      stitched_video: { status: 'failed', reason: expect.stringMatching(/\S/) },
+    });
+    expect(announced()).toEqual(['session.processed', 'storyboard.available']);
+  });
 });
 
 describe('a session the transcoder cannot package', () => {

@@ -22,11 +22,6 @@ export function chunkJob(tenant: string, session: string, asset: Asset, chunk: C
     tenant_uuid: tenant,
     session_uuid: session,
     requested_at: new Date().toISOString(),
-    asset,
     key: `${rawPrefix(tenant, session, asset)}${formatChunkName(chunk)}`,
-    seq: chunk.seq,
-    start_ms: chunk.startMs,
-    duration_ms: chunk.durationMs,
-    ext: chunk.ext,
   };
 }

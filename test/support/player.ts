@@ -4,12 +4,15 @@
  * player page opened in headless Chromium with the element's state read from the page.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { type Asset, formatChunkName, rawPrefix } from '../../contracts/storage.ts';
-import { call, candidateToken, newSession, putObject, type TestTenant } from '../api/support.ts';
+import type { WebhookEventType, WebhookPayload } from '../../contracts/webhooks.ts';
+import { admin, call, candidateToken, newSession, putObject, type TestTenant } from '../api/support.ts';
 import { CHROMIUM_ARGS, makeChunk } from './chunks.ts';
 
 export const CHUNK_MS = 5000;
@@ -76,6 +79,39 @@ export async function processed(tenant: TestTenant, sessionId: string) {
   return (await tenant.as('GET', `/session?session_id=${sessionId}`)).body as {
     playback: { url: string; type: string };
     player_url: string;
+  };
+}
+
+/**
+ * The tenant's webhooks of `types`, registered by the operator to a receiver on this machine, so a test can
+ * wait for what the service announces (`next`) rather than for time to pass. Register before the events.
+ */
+export async function announcements(tenant: TestTenant, types: WebhookEventType[]) {
+  const received: WebhookPayload[] = [];
+  const receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (data) => (body += data));
+    request.on('end', () => {
+      received.push(JSON.parse(body));
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+  const created = await admin('POST', `/tenants/${tenant.uuid}/webhooks`, { url, events: types });
+  expect(created.status, created.text).toBe(201);
+  return {
+    /** The first delivery of `type` for the session. */
+    async next(sessionId: string, type: WebhookEventType, timeoutMs = 180_000): Promise<WebhookPayload> {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const found = received.find((event) => event.session_uuid === sessionId && event.type === type);
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      throw new Error(`no ${type} for session ${sessionId} in time`);
+    },
+    close: () => receiver.close(),
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chunkSlotMs, MEDIA_SLACK_MS } from '../../transcoder/jobs/records.ts';
 import { FfmpegError, isInputFailure, runTimeoutMs } from '../../transcoder/media/ffmpeg.ts';
 import { interpretProbe, lastPacketEnd, lateStream, probeArgs } from '../../transcoder/media/probe.ts';
+import { chunkSlotMs, MEDIA_SLACK_MS } from '../../transcoder/timeline/chunks.ts';
 
 const VP8_WITH_OPUS = JSON.stringify({
   streams: [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit, SiblingFailedError } from '../../transcoder/storage/parallel.ts';
+import { mapLimit, SiblingFailedError } from '../../transcoder/parallel.ts';
 
 const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
 

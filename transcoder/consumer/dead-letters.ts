@@ -23,7 +23,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { FinalizeJob } from '../../contracts/jobs.ts';
-import { describeError, type Logger, PermanentJobError } from '../jobs/context.ts';
+import { PermanentJobError } from '../jobs/context.ts';
+import { describeError, type Logger } from '../log.ts';
 import { parseJobMessage } from './message.ts';
 
 /** Marks a message this reader reported; its value is when. */

@@ -21,28 +21,13 @@ import {
   GetQueueUrlCommand,
   type Message,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import type { Job } from '../../contracts/jobs.ts';
-import type { Config } from '../config.ts';
-import { describeError, type Logger, PermanentJobError } from '../jobs/context.ts';
+import { PermanentJobError } from '../jobs/context.ts';
+import { describeError, type Logger } from '../log.ts';
 import { parseJobMessage } from './message.ts';
-
-/** An SQS client for the configured region and credentials (and a local endpoint, if set). */
-export function createSqsClient(config: Pick<Config, 'aws' | 'sqs' | 'upstreamTimeoutMs'>): SQSClient {
-  return new SQSClient({
-    region: config.aws.region,
-    credentials: config.aws.credentials,
-    // As for S3 (`createS3Client`); a long poll is silent for up to its wait before SQS answers, so the
-    // silence allowed starts after it.
-    requestHandler: {
-      connectionTimeout: config.upstreamTimeoutMs,
-      socketTimeout: config.upstreamTimeoutMs + MAX_WAIT_SECONDS * 1000,
-    },
-    ...(config.sqs.endpoint ? { endpoint: config.sqs.endpoint } : {}),
-  });
-}
 
 /** The URL of the queue an ARN names (`arn:aws:sqs:<region>:<account>:<name>`). */
 async function queueUrlOf(sqs: SQSClient, arn: string): Promise<string | undefined> {
@@ -101,7 +86,7 @@ interface Running {
 }
 
 // SQS allows long polls of up to 20 s.
-const MAX_WAIT_SECONDS = 20;
+export const MAX_WAIT_SECONDS = 20;
 // sqs-consumer checks for a finished poll once a second.
 const STOP_MARGIN_MS = 2000;
 

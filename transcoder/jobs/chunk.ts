@@ -3,15 +3,15 @@
  * rendition, analysis frames, thumbnails), extend the live playlists and announce the frames.
  * Running it again finds the chunk's index entry and redoes only the cheap steps.
  */
-import type { ChunkJob } from '../../contracts/jobs.ts';
-import { chunkInSessionWindow } from '../../contracts/storage.ts';
-import { type AssetKeys, assetKeys } from '../storage/layout.ts';
+import { type ChunkJob, chunkOfJob } from '../../contracts/jobs.ts';
+import { chunkInSessionWindow, parseChunkKey, type RawChunk } from '../../contracts/storage.ts';
+import { framesAvailable } from '../events.ts';
+import { updateLivePlaylists } from '../playlists/live.ts';
+import { type ChunkOutcome, processChunk } from '../processing/chunk.ts';
+import { type AssetKeys, assetKeys, sessionOf } from '../storage/layout.ts';
+import { ChunkEntry, loadProfile, profileSignature, UndecodableEntry } from '../storage/records.ts';
 import { dedupeChunks } from '../timeline/chunks.ts';
 import { type JobContext, PermanentJobError } from './context.ts';
-import { updateLivePlaylists } from './live.ts';
-import { type ChunkOutcome, loadProfile, processChunk, type RawChunk } from './media.ts';
-import { rawChunkOf } from './raw.ts';
-import { ChunkEntry, profileSignature, UndecodableEntry } from './records.ts';
 
 /** The outcome of an earlier run, if one completed with the asset's current profile. */
 async function earlierOutcome(
@@ -19,7 +19,7 @@ async function earlierOutcome(
   keys: AssetKeys,
   chunk: RawChunk,
 ): Promise<ChunkOutcome | null> {
-  const profile = await loadProfile(ctx, keys);
+  const profile = await loadProfile(ctx.storage, keys, ctx.signal);
   const entry =
     profile && (await ctx.storage.getJson(keys.chunkEntry(chunk.fileName), ChunkEntry, ctx.signal));
   if (profile && entry?.profile === profileSignature(profile)) return { decodable: true, entry, profile };
@@ -37,7 +37,7 @@ async function isDuplicate(
   // Every chunk name of a seq starts with its six digits and a dash.
   const sameSeq = await ctx.storage.list(`${keys.raw}${chunk.fileName.slice(0, 7)}`, ctx.signal);
   const others = sameSeq.flatMap((object) => {
-    const other = rawChunkOf(object.key, job.tenant_uuid, job.session_uuid);
+    const other = parseChunkKey(object.key, job.tenant_uuid, job.session_uuid);
     return other && other.key !== chunk.key ? [other] : [];
   });
   return dedupeChunks([chunk, ...others]).kept[0]?.key !== chunk.key;
@@ -45,41 +45,23 @@ async function isDuplicate(
 
 /** Runs a chunk job. */
 export async function runChunkJob(ctx: JobContext, job: ChunkJob): Promise<void> {
-  const chunk = rawChunkOf(job.key, job.tenant_uuid, job.session_uuid);
-  const matches =
-    chunk?.asset === job.asset &&
-    chunk.seq === job.seq &&
-    chunk.startMs === job.start_ms &&
-    chunk.durationMs === job.duration_ms &&
-    chunk.ext === job.ext;
-  if (!chunk || !matches) {
-    throw new PermanentJobError(
-      `${job.key} is not chunk ${job.seq} of the session's ${job.asset} as the job describes it`,
-    );
+  const chunk = chunkOfJob(job);
+  if (!chunk) {
+    const described = job.seq === undefined ? 'a chunk of the session' : `chunk ${job.seq} of the session`;
+    throw new PermanentJobError(`${job.key} is not ${described} as the job describes it`);
   }
   if (job.session_started_at && !chunkInSessionWindow(chunk, Date.parse(job.session_started_at))) {
     ctx.log.warn('chunk outside the session window; not part of the recording', { chunk: chunk.fileName });
     return;
   }
-  const event = {
-    version: 1,
-    type: 'frames.available',
-    tenant_uuid: job.tenant_uuid,
-    session_uuid: job.session_uuid,
-    asset: job.asset,
-    seq: job.seq,
-  } as const;
+  const session = sessionOf(job);
   // A screenshot is a frame already: nothing to transcode.
-  if (job.asset === 'screenshots') {
-    await ctx.reporter.event({
-      ...event,
-      occurred_at: new Date(ctx.now()).toISOString(),
-      frame_keys: [job.key],
-    });
+  if (chunk.asset === 'screenshots') {
+    await ctx.reporter.event(framesAvailable(session, chunk, [chunk.key], ctx.now()));
     return;
   }
 
-  const keys = assetKeys({ tenant: job.tenant_uuid, session: job.session_uuid, asset: job.asset });
+  const keys = assetKeys({ ...session, asset: chunk.asset });
   if (await isDuplicate(ctx, job, keys, chunk)) {
     ctx.log.info('duplicate chunk; finalize keeps the other upload of this seq', { chunk: chunk.fileName });
     return;
@@ -87,16 +69,12 @@ export async function runChunkJob(ctx: JobContext, job: ChunkJob): Promise<void>
   const earlier = await earlierOutcome(ctx, keys, chunk);
   if (earlier) ctx.log.info('chunk already processed', { chunk: chunk.fileName });
   const outcome = earlier ?? (await processChunk(ctx, keys, chunk));
-  const profile = outcome.decodable ? outcome.profile : await loadProfile(ctx, keys);
+  const profile = outcome.decodable ? outcome.profile : await loadProfile(ctx.storage, keys, ctx.signal);
   if (profile) {
     const listed = await updateLivePlaylists(ctx, keys, profile);
     ctx.log.info('live playlists updated', { segments: listed });
   }
   if (outcome.decodable && outcome.entry.frame_keys.length > 0) {
-    await ctx.reporter.event({
-      ...event,
-      occurred_at: new Date(ctx.now()).toISOString(),
-      frame_keys: outcome.entry.frame_keys,
-    });
+    await ctx.reporter.event(framesAvailable(session, chunk, outcome.entry.frame_keys, ctx.now()));
   }
 }

@@ -11,14 +11,15 @@ import { z } from 'zod';
 import { type ClipRecord, clipKeys } from '../../contracts/clips.ts';
 import type { ClipJob } from '../../contracts/jobs.ts';
 import { RENDITIONS } from '../../contracts/storage.ts';
+import { describeError } from '../log.ts';
 import { clipMetadata, cutClip, planClip } from '../media/clip.ts';
+import { mapLimit } from '../parallel.ts';
 import { mediaPlaylist, readMediaPlaylist } from '../playlists/hls.ts';
-import { assetKeys } from '../storage/layout.ts';
-import { mapLimit } from '../storage/parallel.ts';
-import { describeError, type JobContext, PermanentJobError } from './context.ts';
-import { withWorkDir } from './media.ts';
+import { withWorkDir } from '../processing/files.ts';
+import { assetKeys, sessionOf } from '../storage/layout.ts';
+import { type JobContext, PermanentJobError } from './context.ts';
 
-/** What a clip needs of the session manifest (`manifest.ts`): the timeline's start and the renditions. */
+/** What a clip needs of the session manifest (`finalize/manifest.ts`): the timeline's start and the renditions. */
 const ClipManifest = z.object({
   timeline: z.object({ start_ms: z.number() }),
   assets: z.record(
@@ -57,7 +58,7 @@ async function cut(ctx: JobContext, job: ClipJob, target: string): Promise<void>
     ctx.log.info('clip already made');
     return;
   }
-  const keys = assetKeys({ tenant: job.tenant_uuid, session: job.session_uuid, asset: job.asset });
+  const keys = assetKeys({ ...sessionOf(job), asset: job.asset });
   const manifest = await ctx.storage.getJson(keys.manifest, ClipManifest, ctx.signal);
   const asset = manifest?.assets[job.asset];
   const largest = asset?.renditions?.at(-1);

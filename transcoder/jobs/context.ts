@@ -5,21 +5,9 @@
  */
 import type { FailureCode } from '../../contracts/jobs.ts';
 import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
 import type { Reporter } from '../report.ts';
 import type { Storage } from '../storage/s3.ts';
-
-/** Fields of a structured log line. */
-export type LogFields = Record<string, unknown>;
-
-/** Structured logging with progress; `child` binds fields (sessionId, jobType, …) to every line. */
-export interface Logger {
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
-  /** How far a long step has come, 0…1. Implementations decide how often to show it. */
-  progress(step: string, fraction: number, fields?: LogFields): void;
-  child(fields: LogFields): Logger;
-}
 
 /** Everything a job handler needs. */
 export interface JobContext {
@@ -52,9 +40,4 @@ export class RecordingError extends PermanentJobError {
     super(message);
     this.code = code;
   }
-}
-
-/** An error's message for a log line or a report, whatever was thrown. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -17,24 +17,22 @@ import {
 } from '../../contracts/deletion.ts';
 import type { DeleteJob, Job } from '../../contracts/jobs.ts';
 import { sessionPrefix } from '../../contracts/storage.ts';
+import { type SessionRef, sessionOf } from '../storage/layout.ts';
 import type { JobContext } from './context.ts';
 
 /** S3 DeleteObjects takes at most 1000 keys per request; progress is saved after each. */
 const BATCH = 1000;
 
 /** Removes the objects of `scope` and reports the total removed over every run of this deletion. */
-async function erase(
-  ctx: JobContext,
-  target: { tenant: string; session: string; scope: DeletionScope; deletionId: string },
-) {
-  const marker = deletionMarkerKey(target.tenant, target.session, target.scope);
+async function erase(ctx: JobContext, target: SessionRef & { scope: DeletionScope; deletionId: string }) {
+  const marker = deletionMarkerKey(target.tenantId, target.sessionId, target.scope);
   const earlier = await ctx.storage.getJson(marker, DeletionProgress, ctx.signal);
   const progress: DeletionProgress =
     earlier?.deletion_id === target.deletionId
       ? earlier
       : { deletion_id: target.deletionId, objects_removed: 0, bytes_removed: 0 };
   await ctx.storage.putJson(marker, progress);
-  const prefix = sessionPrefix(target.tenant, target.session);
+  const prefix = sessionPrefix(target.tenantId, target.sessionId);
   const objects = (await ctx.storage.list(prefix, ctx.signal)).filter((object) =>
     inDeletionScope(object.key, prefix, target.scope),
   );
@@ -52,8 +50,8 @@ async function erase(
   await ctx.reporter.deletion(
     {
       version: 1,
-      tenant_uuid: target.tenant,
-      session_uuid: target.session,
+      tenant_uuid: target.tenantId,
+      session_uuid: target.sessionId,
       deletion_id: target.deletionId,
       scope: target.scope,
       objects_removed: progress.objects_removed,
@@ -66,12 +64,7 @@ async function erase(
 
 /** Runs a delete job. */
 export async function runDeleteJob(ctx: JobContext, job: DeleteJob): Promise<void> {
-  await erase(ctx, {
-    tenant: job.tenant_uuid,
-    session: job.session_uuid,
-    scope: job.scope,
-    deletionId: job.deletion_id,
-  });
+  await erase(ctx, { ...sessionOf(job), scope: job.scope, deletionId: job.deletion_id });
 }
 
 /** The whole-session deletion of the job's session, if one was made. */
@@ -109,10 +102,5 @@ export async function guardDeletedSession(
     return;
   }
   ctx.log.warn('session erased while the job ran; erasing what it wrote');
-  await erase(ctx, {
-    tenant: job.tenant_uuid,
-    session: job.session_uuid,
-    scope: 'session',
-    deletionId: deletion.deletion_id,
-  });
+  await erase(ctx, { ...sessionOf(job), scope: 'session', deletionId: deletion.deletion_id });
 }

@@ -1,11 +1,12 @@
 /** Runs a job of any type with its handler, with a log line when it starts and when it ends. */
-import type { Job } from '../../contracts/jobs.ts';
+import { chunkOfJob, type Job } from '../../contracts/jobs.ts';
+import { describeError } from '../log.ts';
 import { jobDuration, jobsTotal, queueLag, realtimeFactor } from '../metrics.ts';
 import { runChunkJob } from './chunk.ts';
 import { runClipJob } from './clip.ts';
-import { describeError, type JobContext, PermanentJobError } from './context.ts';
+import { type JobContext, PermanentJobError } from './context.ts';
 import { guardDeletedSession, runDeleteJob } from './delete.ts';
-import { runFinalizeJob } from './finalize.ts';
+import { runFinalizeJob } from './finalize/index.ts';
 
 /** What a runner (the queue consumer or the CLI) provides; the rest of the context is per job. */
 export type JobServices = Pick<JobContext, 'storage' | 'reporter' | 'settings' | 'log'>;
@@ -33,23 +34,23 @@ function dispatch(ctx: JobContext, job: Job): Promise<void> {
 
 /** Runs one job; resolves when its work is complete and durable, rejects when it must be retried. */
 export async function runJob(services: JobServices, job: Job, run: JobRun): Promise<void> {
+  // A chunk job's key that is not a chunk fails in its handler; here it only goes without these figures.
+  const chunk = job.type === 'chunk' ? chunkOfJob(job) : null;
   const log = services.log.child({
     jobType: job.type,
     tenantId: job.tenant_uuid,
     sessionId: job.session_uuid,
-    ...(job.type === 'chunk' ? { asset: job.asset, seq: job.seq } : {}),
+    ...(chunk ? { asset: chunk.asset, seq: chunk.seq } : {}),
     ...run.logFields,
   });
   const started = Date.now();
-  if (job.type === 'chunk') queueLag.observe((started - job.start_ms - job.duration_ms) / 1000);
+  if (chunk) queueLag.observe((started - chunk.startMs - chunk.durationMs) / 1000);
   log.info('job started');
   const ended = (outcome: 'done' | 'failed' | 'permanent' | 'aborted') => {
     const seconds = (Date.now() - started) / 1000;
     jobsTotal.inc({ type: job.type, outcome });
     jobDuration.observe({ type: job.type }, seconds);
-    if (outcome === 'done' && job.type === 'chunk' && seconds > 0) {
-      realtimeFactor.observe(job.duration_ms / 1000 / seconds);
-    }
+    if (outcome === 'done' && chunk && seconds > 0) realtimeFactor.observe(chunk.durationMs / 1000 / seconds);
   };
   try {
     await dispatch(

@@ -1,53 +1,52 @@
 /**
  * Where the transcoder writes each output of an asset, under the design's `processed/` folders
- * (`contracts/storage.ts`). Pure. Segment names are chosen so that equal content always gets the same
- * name and different content a different one: a rerun overwrites with the same bytes, and a playlist
- * never points at a segment that a concurrent job could replace with something else.
+ * (`contracts/storage.ts`). Pure. Segments are named in `segments.ts`.
  */
 import {
   type Asset,
   PROCESSED,
-  parseChunkName,
+  parseChunkKey,
   processedPrefix,
+  type RawChunk,
   type Rendition,
   rawPrefix,
 } from '../../contracts/storage.ts';
 
+/**
+ * One session, as the transcoder's code names it. Messages and records name its ids `tenant_uuid` and
+ * `session_uuid`; `sessionOf` is where the one becomes the other.
+ */
+export interface SessionRef {
+  tenantId: string;
+  sessionId: string;
+}
+
+/** The session a job or an event names. */
+export function sessionOf(message: { tenant_uuid: string; session_uuid: string }): SessionRef {
+  return { tenantId: message.tenant_uuid, sessionId: message.session_uuid };
+}
+
 /** One asset of one session. */
-export interface AssetRef {
-  tenant: string;
-  session: string;
+export interface AssetRef extends SessionRef {
   asset: Asset;
-}
-
-/**
- * The file name of a chunk without its extension, e.g. `000042-1764158400123-5012`: the name of its
- * segments when encoded over its own span.
- */
-export function chunkStem(fileName: string): string {
-  return fileName.replace(/\.[a-z0-9]+$/, '');
-}
-
-/** Segment name of a chunk re-encoded shorter because the next chunk overlaps it. */
-export function cutSegmentName(fileName: string, frames: number): string {
-  return `${chunkStem(fileName)}-cut${frames}`;
-}
-
-/**
- * Segment name of a placeholder, by its place in origin-free frames (server ms × fps / 1000), so the
- * name does not depend on which chunk fixed the asset's origin.
- */
-export function placeholderName(absoluteStartFrame: number, frames: number): string {
-  return `gap-${absoluteStartFrame}-${frames}`;
 }
 
 /** The keys of one asset's inputs and outputs. */
 export function assetKeys(ref: AssetRef) {
-  const processed = processedPrefix(ref.tenant, ref.session, ref.asset);
+  const processed = processedPrefix(ref.tenantId, ref.sessionId, ref.asset);
   const hls = `${processed}${PROCESSED.hls}`;
   const cache = `${processed}${PROCESSED.playlistCache}`;
+  const raw = rawPrefix(ref.tenantId, ref.sessionId, ref.asset);
+  const chunkEntries = `${cache}chunks/`;
+  const undecodableEntries = `${cache}undecodable/`;
+  /** The chunk an index entry under `folder` stands for, or `null` for any other key. */
+  const entryChunk = (entryKey: string, folder: string): RawChunk | null => {
+    if (!entryKey.startsWith(folder) || !entryKey.endsWith('.json')) return null;
+    const fileName = entryKey.slice(folder.length, -'.json'.length);
+    return parseChunkKey(`${raw}${fileName}`, ref.tenantId, ref.sessionId);
+  };
   return {
-    raw: rawPrefix(ref.tenant, ref.session, ref.asset),
+    raw,
     processed,
     hls,
     /** `360p/<name>.ts`: a segment as the VOD playlists beside it refer to it. */
@@ -63,10 +62,17 @@ export function assetKeys(ref: AssetRef) {
     /** The asset's encoding profile: timeline origin, frame rate, renditions and their sizes. */
     profile: `${cache}profile.json`,
     /** One object per processed chunk, so concurrent chunk jobs never overwrite each other's entries. */
-    chunkEntries: `${cache}chunks/`,
-    chunkEntry: (fileName: string) => `${cache}chunks/${fileName}.json`,
-    undecodableEntries: `${cache}undecodable/`,
-    undecodableEntry: (fileName: string) => `${cache}undecodable/${fileName}.json`,
+    chunkEntries,
+    chunkEntry: (fileName: string) => `${chunkEntries}${fileName}.json`,
+    undecodableEntries,
+    undecodableEntry: (fileName: string) => `${undecodableEntries}${fileName}.json`,
+    /** The chunk a key in `playlist_cache/` is the index entry of, and whether it decodes; else `null`. */
+    indexedChunk(entryKey: string): { chunk: RawChunk; decodable: boolean } | null {
+      const decodable = entryChunk(entryKey, chunkEntries);
+      const undecodable = decodable ? null : entryChunk(entryKey, undecodableEntries);
+      const chunk = decodable ?? undecodable;
+      return chunk && { chunk, decodable: decodable !== null };
+    },
     /** Live playlists sit in `playlist_cache/`, so their segments are one folder up. */
     liveSegmentUri: (rendition: Rendition, name: string) => `../${PROCESSED.hls}${rendition}/${name}.ts`,
     livePlaylist: (rendition: Rendition) => `${cache}live_${rendition}.m3u8`,
@@ -74,10 +80,3 @@ export function assetKeys(ref: AssetRef) {
   };
 }
 export type AssetKeys = ReturnType<typeof assetKeys>;
-
-/** The chunk file name an index entry key stands for, or `null` for any other key. */
-export function entryChunkName(entryKey: string, folder: string): string | null {
-  if (!entryKey.startsWith(folder) || !entryKey.endsWith('.json')) return null;
-  const name = entryKey.slice(folder.length, -'.json'.length);
-  return parseChunkName(name) ? name : null;
-}

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
-import { mapLimit } from './parallel.ts';
+import { mapLimit } from '../parallel.ts';
 
 /** An object as a listing shows it. */
 export interface StoredObject {

@@ -2,16 +2,11 @@
  * Which chunks of an asset make its timeline, in what order, and which frames each one fills.
  * Pure: it works on what chunk object names say (`<seq>-<start_ms>-<duration_ms>`), never on media.
  */
+import type { RawChunk } from '../../contracts/storage.ts';
 import { type FrameGrid, type FrameSpan, spanOf } from './grid.ts';
 
-/** A chunk as its object name describes it. */
-export interface TimelineChunk {
-  /** The full object key, unique per upload. */
-  key: string;
-  seq: number;
-  startMs: number;
-  durationMs: number;
-}
+/** What of a chunk the timeline reads: its key (unique per upload) and what its object name says of time. */
+export type TimelineChunk = Pick<RawChunk, 'key' | 'seq' | 'startMs' | 'durationMs'>;
 
 /** A chunk left off the timeline because another chunk already stands for it. */
 export interface Duplicate {
@@ -105,4 +100,17 @@ export function slotChunks<T extends TimelineChunk>(
 /** Whether a chunk fills fewer frames than it was encoded with, so its segment must be re-encoded. */
 export function isCut(chunk: SlottedChunk): boolean {
   return chunk.span.frames !== chunk.natural.frames;
+}
+
+/**
+ * How long past its media's end a chunk may still fill its slot (holding its last picture). MediaRecorder
+ * ends a chunk at its last frame, seconds before its wall-clock end when the screen is idle, so a slot
+ * may rightly outlast the media; but not by more than this, or a tiny upload named 60 s long would buy a
+ * minute of encoding. The rest of such a slot is a gap.
+ */
+export const MEDIA_SLACK_MS = 10_000;
+
+/** The length of a chunk's slot: its name's duration, at most its media's length plus `MEDIA_SLACK_MS`. */
+export function chunkSlotMs(nameDurationMs: number, mediaSec: number): number {
+  return Math.min(nameDurationMs, Math.ceil(mediaSec * 1000) + MEDIA_SLACK_MS);
 }

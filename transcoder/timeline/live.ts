@@ -14,11 +14,11 @@ import type { FrameGrid } from './grid.ts';
 import { planTimeline, type TimelineItem } from './plan.ts';
 
 /** A processed chunk, as the chunk index lists it. */
-export interface LiveChunk extends TimelineChunk {
+export type LiveChunk<T extends TimelineChunk = TimelineChunk> = T & {
   decodable: boolean;
   /** When its processing finished (the index entry's write time), Unix ms. */
   arrivedAtMs: number;
-}
+};
 
 /** The chunks the live playlist may build on at `nowMs`, in seq order. */
 export function releaseForLive<T extends LiveChunk>(

@@ -166,11 +166,15 @@ export async function releaseFinalize(
 }
 
 /**
- * Applies the transcoder's report; false when the tenant has no such session. A failure never replaces a
- * ready recording: it can only be a late report of an attempt that a later one superseded. A deleted
- * session stays deleted: the report is of a finalize that ran while it was being erased.
+ * Applies the transcoder's report: `no_session` when the tenant has no such session. A failure never
+ * replaces a ready recording (`kept_ready`): it is a late report of an attempt a later one superseded, or
+ * of work after the recording was playable (its storyboard or stitched video). A deleted session stays
+ * deleted: the report is of a finalize that ran while it was being erased.
  */
-export async function applyStatusReport(db: Client, report: SessionStatusReport): Promise<boolean> {
+export async function applyStatusReport(
+  db: Client,
+  report: SessionStatusReport,
+): Promise<'applied' | 'no_session' | 'kept_ready'> {
   const result = await db.execute(
     `UPDATE sessions SET status = ?, playback_type = ?, playback_key = ?, duration_ms = ?, failure_code = ?,
             failure_reason = ?,
@@ -189,6 +193,8 @@ export async function applyStatusReport(db: Client, report: SessionStatusReport)
     ],
   );
   // A repeated identical report changes no row, which MySQL may count as 0 affected.
-  if (result.rowsAffected === 1) return true;
-  return (await findSession(db, report.tenant_uuid, { session_id: report.session_uuid })) !== null;
+  if (result.rowsAffected === 1) return 'applied';
+  const session = await findSession(db, report.tenant_uuid, { session_id: report.session_uuid });
+  if (!session) return 'no_session';
+  return session.status === 'ready' && report.status === 'failed' ? 'kept_ready' : 'applied';
 }

@@ -20,9 +20,11 @@ internal.openapi(
     method: 'post',
     path: '/session-status',
     summary: 'The transcoder reports a finalized or failed session',
+    description:
+      'A failure report for a session that is ready is refused with 409: the recording plays, and the failure (of its storyboard or stitched video, or of an attempt a later one superseded) does not replace it.',
     security: [{ InternalToken: [] }],
     request: { body: jsonBody(SessionStatusReport) },
-    responses: { 204: { description: 'Recorded' }, ...errorResponses(400, 401, 404, 413, 415) },
+    responses: { 204: { description: 'Recorded' }, ...errorResponses(400, 401, 404, 409, 413, 415) },
   }),
   async (c) => {
     const report = c.req.valid('json');
@@ -35,7 +37,11 @@ internal.openapi(
     ) {
       throw new ApiError('BAD_REQUEST', 'playback.key must be under the session’s <asset>/processed/ folder');
     }
-    if (!(await applyStatusReport(c.get('db'), report))) throw new ApiError('NOT_FOUND', 'No such session');
+    const outcome = await applyStatusReport(c.get('db'), report);
+    if (outcome === 'no_session') throw new ApiError('NOT_FOUND', 'No such session');
+    if (outcome === 'kept_ready') {
+      throw new ApiError('CONFLICT', 'The session is ready; a failure report does not replace its recording');
+    }
     return c.body(null, 204);
   },
 );

@@ -287,12 +287,7 @@ session.openapi(
       session_uuid: row.uuid,
       requested_at: new Date().toISOString(),
       session_started_at: startedAt,
-      asset: chunk.asset,
       key,
-      seq: chunk.seq,
-      start_ms: chunk.startMs,
-      duration_ms: chunk.durationMs,
-      ext: chunk.ext,
     });
     await markRecording(c.get('db'), row.tenant_uuid, row.uuid);
     const ref = { tenantUuid: row.tenant_uuid, sessionUuid: row.uuid };

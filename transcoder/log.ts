@@ -1,9 +1,27 @@
 /**
- * Structured JSON log lines on stdout (`{time, level, msg, …fields}`), one object per line, as log
- * collectors in ECS and Kubernetes expect. Progress is throttled per step so a long encode writes a line
- * every few seconds, not one per ffmpeg stats update.
+ * The transcoder's logging: the `Logger` every part writes to, and its JSON-lines form on stdout
+ * (`{time, level, msg, …fields}`), one object per line, as log collectors in ECS and Kubernetes expect.
+ * Progress is throttled per step so a long encode writes a line every few seconds, not one per ffmpeg
+ * stats update.
  */
-import type { LogFields, Logger } from '../jobs/context.ts';
+
+/** Fields of a structured log line. */
+export type LogFields = Record<string, unknown>;
+
+/** Structured logging with progress; `child` binds fields (sessionId, jobType, …) to every line. */
+export interface Logger {
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** How far a long step has come, 0…1. Implementations decide how often to show it. */
+  progress(step: string, fraction: number, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+/** An error's message for a log line or a report, whatever was thrown. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 export interface JsonLoggerOptions {
   /** Where lines go; stdout by default. */

@@ -1,28 +1,12 @@
 /** From a planned timeline and an asset profile to playlist text, for the live and the VOD playlists alike. */
 import type { Rendition } from '../../contracts/storage.ts';
 import { RENDITION_LADDER } from '../media/index.ts';
-import { masterPlaylist, mediaPlaylist, type PlaylistKind } from '../playlists/hls.ts';
-import { chunkStem, cutSegmentName } from '../storage/layout.ts';
-import { isCut, type TimelineChunk } from '../timeline/chunks.ts';
+import { type AssetProfile, gridOf } from '../storage/records.ts';
+import { segmentNameOf } from '../storage/segments.ts';
+import type { TimelineChunk } from '../timeline/chunks.ts';
 import { secondsOf } from '../timeline/grid.ts';
 import type { TimelineItem } from '../timeline/plan.ts';
-import { placeholderFor } from './media.ts';
-import { type AssetProfile, gridOf } from './records.ts';
-
-/**
- * The segment an item plays. A cut chunk has its own shorter segment in VOD playlists; the live playlist
- * lists the chunk's own segment with the cut duration, since re-encoding while recording is not worth it.
- */
-export function segmentNameOf<T extends TimelineChunk & { fileName: string }>(
-  profile: AssetProfile,
-  item: TimelineItem<T>,
-  kind: PlaylistKind,
-): string {
-  if (item.kind === 'placeholder') return placeholderFor(profile, item.span);
-  return kind === 'vod' && isCut(item.chunk)
-    ? cutSegmentName(item.chunk.fileName, item.span.frames)
-    : chunkStem(item.chunk.fileName);
-}
+import { masterPlaylist, mediaPlaylist, type PlaylistKind } from './hls.ts';
 
 /** One rendition's media playlist over the items. */
 export function renditionPlaylist<T extends TimelineChunk & { fileName: string }>(

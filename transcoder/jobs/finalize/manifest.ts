@@ -1,28 +1,34 @@
 /**
  * The session manifest (`<playback asset>/processed/manifest.json`): what finalize found and made, for
  * auditors, support and downstream analysis — every chunk and what became of it, the gaps and how they
- * were filled, durations, codecs, sizes, and the screenshots by time. Pure, and free of wall-clock
- * times, so finalizing the same chunks twice writes the same manifest.
+ * were filled, durations, codecs, sizes, and the screenshots by time. This is its package, the part
+ * fixed once the playlists are written; how far the storyboard and stitched videos have come is added by
+ * `progress.ts`. Pure, and free of wall-clock times, so finalizing the same chunks twice writes the same
+ * manifest.
  */
-import type { Asset, Rendition } from '../../contracts/storage.ts';
-import type { AssetKeys } from '../storage/layout.ts';
-import { type Dropped, type Duplicate, isCut, type SlottedChunk } from '../timeline/chunks.ts';
-import { msAt } from '../timeline/grid.ts';
-import type { Timeline } from '../timeline/plan.ts';
-import type { RawChunk } from './media.ts';
-import { type AssetProfile, type ChunkEntry, gridOf, type UndecodableEntry } from './records.ts';
+import type { RawChunk, Rendition, VideoAsset } from '../../../contracts/storage.ts';
+import type { AssetKeys, SessionRef } from '../../storage/layout.ts';
+import {
+  type AssetProfile,
+  type ChunkEntry,
+  gridOf,
+  storedChunk,
+  type UndecodableEntry,
+} from '../../storage/records.ts';
+import { type Dropped, type Duplicate, isCut, type SlottedChunk } from '../../timeline/chunks.ts';
+import { msAt } from '../../timeline/grid.ts';
+import type { Timeline } from '../../timeline/plan.ts';
 
 /** An asset with video on the timeline. */
 export interface PackagedVideo {
   profile: AssetProfile;
   timeline: Timeline<RawChunk>;
   dropped: Dropped[];
-  storyboard: { vtt: string; sheets: string[] };
 }
 
 /** A video asset as finalize left it. */
 export interface FinalizedAsset {
-  asset: Asset;
+  asset: VideoAsset;
   keys: AssetKeys;
   /** Every chunk listed in `raw/`. */
   listed: RawChunk[];
@@ -36,8 +42,7 @@ export interface FinalizedAsset {
 }
 
 export interface ManifestInput {
-  tenant: string;
-  session: string;
+  session: SessionRef;
   timeline: { startMs: number; endMs: number };
   playback: { type: 'hls_masterplaylist'; key: string };
   assets: FinalizedAsset[];
@@ -54,7 +59,7 @@ function chunkStatus(
   asset: FinalizedAsset,
   slotted: ReadonlyMap<string, SlottedChunk<RawChunk>>,
 ): Record<string, unknown> {
-  const base = { key: chunk.key, seq: chunk.seq, start_ms: chunk.startMs, duration_ms: chunk.durationMs };
+  const base = storedChunk(chunk);
   if (asset.outOfWindow.has(chunk.key)) return { ...base, status: 'out_of_window' };
   const duplicate = asset.duplicates.find((d) => d.key === chunk.key);
   if (duplicate)
@@ -125,8 +130,6 @@ function videoSummary(asset: FinalizedAsset, video: PackagedVideo) {
       ...video.profile.resolutions[rendition],
       playlist: asset.keys.variantPlaylist(rendition),
     })),
-    storyboard: video.storyboard,
-    stitched_video: asset.keys.stitched,
     lead_in_ms: framesToMs(video.timeline.gaps.find((gap) => gap.filled === 'lead_in')?.span.frames ?? 0),
     gaps: video.timeline.gaps
       .filter((gap) => gap.filled === 'placeholder')
@@ -137,10 +140,12 @@ function videoSummary(asset: FinalizedAsset, video: PackagedVideo) {
           start_ms: start,
           end_ms: end,
           duration_ms: end - start,
-          undecodable: [...asset.undecodable.values()]
+          undecodable: asset.listed
+            .filter(
+              (c) => asset.undecodable.has(c.fileName) && c.startMs < end && c.startMs + c.durationMs > start,
+            )
             .sort(byKey)
-            .filter((u) => u.start_ms < end && u.start_ms + u.duration_ms > start)
-            .map((u) => u.key),
+            .map((c) => c.key),
         };
       }),
     absorbed_gaps: {
@@ -151,7 +156,10 @@ function videoSummary(asset: FinalizedAsset, video: PackagedVideo) {
   };
 }
 
-/** Builds the manifest object. */
+/** The session's package as the manifest says it. */
+export type SessionPackage = ReturnType<typeof sessionManifest>;
+
+/** Builds the manifest object, without the progress of the storyboards and stitched videos. */
 export function sessionManifest(input: ManifestInput) {
   const assets: Record<string, unknown> = {};
   for (const asset of input.assets) {
@@ -187,8 +195,8 @@ export function sessionManifest(input: ManifestInput) {
   }
   return {
     version: 1,
-    tenant_uuid: input.tenant,
-    session_uuid: input.session,
+    tenant_uuid: input.session.tenantId,
+    session_uuid: input.session.sessionId,
     timeline: {
       start_ms: input.timeline.startMs,
       end_ms: input.timeline.endMs,

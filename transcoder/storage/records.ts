@@ -2,10 +2,16 @@
  * The transcoder's own records in `playlist_cache/`: the asset profile every segment is encoded with, and
  * one entry per processed chunk. Finalize rebuilds the VOD playlists from these and a listing of `raw/`,
  * without touching media that is already done.
+ *
+ * Records, like the manifest, are JSON in snake_case; code works on `RawChunk`. `storedChunk` is where a
+ * chunk becomes its stored fields.
  */
 import { z } from 'zod';
-import { RENDITIONS } from '../../contracts/storage.ts';
+import { type RawChunk, RENDITIONS } from '../../contracts/storage.ts';
 import type { FrameGrid } from '../timeline/grid.ts';
+import type { LiveChunk } from '../timeline/live.ts';
+import type { AssetKeys } from './layout.ts';
+import type { Storage } from './s3.ts';
 
 const Rendition = z.enum(RENDITIONS);
 const Resolution = z.object({ width: z.int().positive(), height: z.int().positive() });
@@ -26,6 +32,15 @@ export const AssetProfile = z.strictObject({
 });
 export type AssetProfile = z.infer<typeof AssetProfile>;
 
+/** The asset's profile, if a chunk has fixed it yet. */
+export function loadProfile(
+  storage: Storage,
+  keys: AssetKeys,
+  signal: AbortSignal,
+): Promise<AssetProfile | null> {
+  return storage.getJson(keys.profile, AssetProfile, signal);
+}
+
 /** The grid an asset's segments are cut on. */
 export function gridOf(profile: AssetProfile): FrameGrid {
   return { originMs: profile.origin_ms, fps: profile.fps };
@@ -39,13 +54,19 @@ export function profileSignature(profile: AssetProfile): string {
   return `${profile.origin_ms}@${profile.fps}fps:${sizes.join(',')}`;
 }
 
-const ChunkIdentity = {
-  version: z.literal(1),
+const StoredChunk = {
   key: z.string(),
   seq: z.int().min(0),
   start_ms: z.int().min(0),
   duration_ms: z.int().min(0),
 };
+
+/** A chunk as records and the manifest store it. */
+export function storedChunk(chunk: RawChunk) {
+  return { key: chunk.key, seq: chunk.seq, start_ms: chunk.startMs, duration_ms: chunk.durationMs };
+}
+
+const ChunkIdentity = { version: z.literal(1), ...StoredChunk };
 
 /** A chunk encoded over its own span: written after all its segments, frames and thumbnails. */
 export const ChunkEntry = z.strictObject({
@@ -72,15 +93,29 @@ export const UndecodableEntry = z.strictObject({
 });
 export type UndecodableEntry = z.infer<typeof UndecodableEntry>;
 
-/**
- * How long past its media's end a chunk may still fill its slot (holding its last picture). MediaRecorder
- * ends a chunk at its last frame, seconds before its wall-clock end when the screen is idle, so a slot
- * may rightly outlast the media; but not by more than this, or a tiny upload named 60 s long would buy a
- * minute of encoding. The rest of such a slot is a gap.
- */
-export const MEDIA_SLACK_MS = 10_000;
+/** The record of a chunk that is a gap, and why. */
+export function undecodableEntry(chunk: RawChunk, reason: string): UndecodableEntry {
+  return {
+    version: 1,
+    ...storedChunk(chunk),
+    // ffmpeg prefixes messages with a context address (`[matroska,webm @ 0x55…]`) that differs per run.
+    reason: reason.replace(/ @ 0x[0-9a-f]+\]/g, ']'),
+  };
+}
 
-/** The length of a chunk's slot: its name's duration, at most its media's length plus `MEDIA_SLACK_MS`. */
-export function chunkSlotMs(nameDurationMs: number, mediaSec: number): number {
-  return Math.min(nameDurationMs, Math.ceil(mediaSec * 1000) + MEDIA_SLACK_MS);
+/**
+ * The processed chunks of an asset, from one listing of `playlist_cache/`: decodable or not, and when each
+ * entry was written.
+ */
+export async function listIndex(
+  storage: Storage,
+  keys: AssetKeys,
+  signal: AbortSignal,
+): Promise<LiveChunk<RawChunk>[]> {
+  return (await storage.list(keys.cache, signal)).flatMap((object) => {
+    const indexed = keys.indexedChunk(object.key);
+    return indexed
+      ? [{ ...indexed.chunk, decodable: indexed.decodable, arrivedAtMs: object.lastModified.getTime() }]
+      : [];
+  });
 }

@@ -10,14 +10,17 @@
  * frame; pictures are fitted into 1280 × 720 on black, the top rendition of recordings.
  */
 import { join } from 'node:path';
-import type { FinalizeJob, SessionStatusReport } from '../../contracts/jobs.ts';
-import { blackImage, encodeSlideshow, isInputFailure, normalizeImage } from '../media/index.ts';
-import { assetKeys } from '../storage/layout.ts';
-import { mapLimit } from '../storage/parallel.ts';
-import { dedupeChunks } from '../timeline/chunks.ts';
-import { describeError, type JobContext, RecordingError } from './context.ts';
-import type { RawChunk } from './media.ts';
-import { withWorkDir } from './media.ts';
+import type { FinalizeJob } from '../../../contracts/jobs.ts';
+import type { RawChunk } from '../../../contracts/storage.ts';
+import { describeError } from '../../log.ts';
+import { blackImage, encodeSlideshow, isInputFailure, normalizeImage } from '../../media/index.ts';
+import { mapLimit } from '../../parallel.ts';
+import { withWorkDir } from '../../processing/files.ts';
+import { assetKeys, sessionOf } from '../../storage/layout.ts';
+import { storedChunk } from '../../storage/records.ts';
+import { dedupeChunks } from '../../timeline/chunks.ts';
+import { type JobContext, RecordingError } from '../context.ts';
+import { reportReady } from './outcome.ts';
 
 export const SLIDESHOW_FPS = 10;
 export const SLIDESHOW_SIZE = { width: 1280, height: 720 };
@@ -55,28 +58,6 @@ export function planSlideshow<T extends { startMs: number }>(images: readonly T[
   return { startMs: first.startMs, endMs, frames: frameAt(endMs), slides };
 }
 
-/**
- * Reports the session ready (status to the Worker) and announces it (`session.processed`): the last step
- * of every finalize, once every output is written.
- */
-export async function reportReady(
-  ctx: JobContext,
-  job: FinalizeJob,
-  ready: { playback: SessionStatusReport['playback'] & {}; durationMs: number; manifestKey: string },
-) {
-  const ids = { version: 1, tenant_uuid: job.tenant_uuid, session_uuid: job.session_uuid } as const;
-  const { playback, durationMs } = ready;
-  await ctx.reporter.status({ ...ids, status: 'ready', playback, duration_ms: durationMs }, ctx.signal);
-  await ctx.reporter.event({
-    ...ids,
-    type: 'session.processed',
-    occurred_at: new Date(ctx.now()).toISOString(),
-    playback,
-    duration_ms: durationMs,
-    manifest_key: ready.manifestKey,
-  });
-}
-
 /** Packages the session's screenshots as a slideshow and reports it ready. */
 export async function finalizeSlideshow(
   ctx: JobContext,
@@ -91,7 +72,7 @@ export async function finalizeSlideshow(
     );
   }
   const plan = planSlideshow([...kept].sort((a, b) => a.startMs - b.startMs));
-  const keys = assetKeys({ tenant: job.tenant_uuid, session: job.session_uuid, asset: 'screenshots' });
+  const keys = assetKeys({ ...sessionOf(job), asset: 'screenshots' });
   const undecodable = new Map<string, string>();
   await withWorkDir(ctx, async (dir) => {
     const black = join(dir, 'black.png');
@@ -141,9 +122,7 @@ export async function finalizeSlideshow(
     screenshots: [...screenshots.inside]
       .sort((a, b) => a.startMs - b.startMs || a.seq - b.seq)
       .map((image) => ({
-        key: image.key,
-        seq: image.seq,
-        start_ms: image.startMs,
+        ...storedChunk(image),
         status: undecodable.has(image.key) ? 'undecodable' : shown.has(image.key) ? 'shown' : 'not_shown',
         ...(undecodable.has(image.key) ? { reason: undecodable.get(image.key) } : {}),
       })),

@@ -1,4 +1,7 @@
-/** Bounded parallelism, for many small S3 requests and for the encodes finalize makes itself. */
+/**
+ * Bounded parallelism, for many small S3 requests (multipart parts, segments, frames) and for the encodes a
+ * job makes itself.
+ */
 import pLimit from 'p-limit';
 
 /** Why the other calls of a map are stopped when one fails: not their own fault. */

@@ -1,17 +1,16 @@
 /**
- * The media steps jobs share: process one chunk (download, probe, encode its span with frames and
- * thumbnails, upload, record it), re-encode a chunk cut short by an overlap, and make black placeholders.
- * Each step uploads every output before writing the record that says it is done, so a job killed midway
- * leaves no record and its rerun starts over.
+ * The per-chunk pipeline the jobs share: process one chunk (download, probe, encode its span with frames
+ * and thumbnails, upload, record it) and re-encode a chunk cut short by an overlap. Each step uploads every
+ * output before writing the record that says it is done, so a job killed midway leaves no record and its
+ * rerun starts over.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { ChunkExtension } from '../../contracts/storage.ts';
+import type { RawChunk } from '../../contracts/storage.ts';
+import type { JobContext } from '../jobs/context.ts';
 import {
   type ChunkProbe,
   DEFAULT_FPS,
   encodeChunk,
-  encodePlaceholder,
   isInputFailure,
   lateStream,
   probeChunk,
@@ -21,62 +20,26 @@ import {
   TIMELINE_BASE_OFFSET_SEC,
   undecodableProbe,
 } from '../media/index.ts';
-import { type AssetKeys, chunkStem, cutSegmentName, placeholderName } from '../storage/layout.ts';
-import { mapLimit } from '../storage/parallel.ts';
-import type { TimelineChunk } from '../timeline/chunks.ts';
-import { assertTimestampable, type FrameSpan, originFor, spanOf } from '../timeline/grid.ts';
-import type { JobContext } from './context.ts';
+import type { AssetKeys } from '../storage/layout.ts';
 import {
-  AssetProfile,
+  type AssetProfile,
   type ChunkEntry,
-  chunkSlotMs,
   gridOf,
+  loadProfile,
   profileSignature,
+  storedChunk,
   type UndecodableEntry,
-} from './records.ts';
-
-/** A chunk object in `raw/`, as its key describes it. */
-export interface RawChunk extends TimelineChunk {
-  /** The object name after `raw/`, e.g. `000042-1764158400123-5012.webm`. */
-  fileName: string;
-  ext: ChunkExtension;
-}
+  undecodableEntry,
+} from '../storage/records.ts';
+import { chunkStem, cutSegmentName } from '../storage/segments.ts';
+import { chunkSlotMs } from '../timeline/chunks.ts';
+import { assertTimestampable, type FrameSpan, originFor, spanOf } from '../timeline/grid.ts';
+import { uploadFiles, withWorkDir } from './files.ts';
 
 /** What processing a chunk found. */
 export type ChunkOutcome =
   | { decodable: true; entry: ChunkEntry; profile: AssetProfile }
   | { decodable: false; entry: UndecodableEntry };
-
-// Small objects (frames, thumbnails, segments) go up this many at a time.
-const UPLOAD_PARALLELISM = 8;
-
-/** Runs `fn` in a fresh directory under WORK_DIR, removed afterwards whatever happens. */
-export async function withWorkDir<T>(ctx: JobContext, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(ctx.settings.workDir, 'ies-'));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Uploads local files to their keys, a few at a time. */
-export async function uploadFiles(
-  ctx: JobContext,
-  files: ReadonlyArray<readonly [key: string, file: string]>,
-) {
-  await mapLimit(
-    files,
-    UPLOAD_PARALLELISM,
-    ([key, file], _, signal) => ctx.storage.upload(key, file, signal),
-    ctx.signal,
-  );
-}
-
-/** The asset's profile, if a chunk has fixed it yet. */
-export function loadProfile(ctx: JobContext, keys: AssetKeys): Promise<AssetProfile | null> {
-  return ctx.storage.getJson(keys.profile, AssetProfile, ctx.signal);
-}
 
 /**
  * The asset's profile, created from this chunk if it is the first. The write is conditional (first
@@ -85,7 +48,7 @@ export function loadProfile(ctx: JobContext, keys: AssetKeys): Promise<AssetProf
  * signature and finalize re-encodes them.
  */
 async function ensureProfile(ctx: JobContext, keys: AssetKeys, chunk: RawChunk, probe: ChunkProbe) {
-  const existing = await loadProfile(ctx, keys);
+  const existing = await loadProfile(ctx.storage, keys, ctx.signal);
   if (existing) return existing;
   const renditions = renditionsFor(probe.height);
   const profile: AssetProfile = {
@@ -97,11 +60,11 @@ async function ensureProfile(ctx: JobContext, keys: AssetKeys, chunk: RawChunk, 
     source: { key: chunk.key, width: probe.width, height: probe.height },
   };
   await ctx.storage.putJson(keys.profile, profile, { onlyIfAbsent: true });
-  return (await loadProfile(ctx, keys)) ?? profile;
+  return (await loadProfile(ctx.storage, keys, ctx.signal)) ?? profile;
 }
 
 /** Where a span is encoded, in seconds of the asset's timeline; asserts its timestamps cannot wrap. */
-function slotOf(profile: AssetProfile, span: FrameSpan) {
+export function slotOf(profile: AssetProfile, span: FrameSpan) {
   assertTimestampable(gridOf(profile), span, TIMELINE_BASE_OFFSET_SEC * 1000);
   return { startSec: span.start / profile.fps, durationSec: span.frames / profile.fps };
 }
@@ -190,19 +153,6 @@ async function encodeSegments(
   return { frameKeys: frames.map(([key]) => key), thumbnailKeys: thumbnails.map(([key]) => key) };
 }
 
-/** The record of a chunk that is a gap, and why. */
-export function undecodableEntry(chunk: RawChunk, reason: string): UndecodableEntry {
-  return {
-    version: 1,
-    key: chunk.key,
-    seq: chunk.seq,
-    start_ms: chunk.startMs,
-    duration_ms: chunk.durationMs,
-    // ffmpeg prefixes messages with a context address (`[matroska,webm @ 0x55…]`) that differs per run.
-    reason: reason.replace(/ @ 0x[0-9a-f]+\]/g, ']'),
-  };
-}
-
 async function recordUndecodable(
   ctx: JobContext,
   keys: AssetKeys,
@@ -244,10 +194,7 @@ export async function processChunk(ctx: JobContext, keys: AssetKeys, chunk: RawC
     const { frameKeys, thumbnailKeys } = encoded;
     const entry: ChunkEntry = {
       version: 1,
-      key: chunk.key,
-      seq: chunk.seq,
-      start_ms: chunk.startMs,
-      duration_ms: chunk.durationMs,
+      ...storedChunk(chunk),
       profile: profileSignature(profile),
       span,
       source: {
@@ -287,56 +234,6 @@ export async function encodeCut(
     if (!probe.decodable) throw new CutFailedError(`probed before but not when cut: ${probe.reason}`);
     const encoded = await encodeSegments(ctx, keys, { dir, input, probe, profile, name, span });
     if (isFailure(encoded)) throw new CutFailedError(`encoded before but not when cut: ${encoded.failed}`);
-  });
-  return name;
-}
-
-/**
- * Which segments are complete in every rendition of the profile (outputs are uploaded in parallel, so one
- * rendition's object says nothing of the others), among those whose names start with `namePrefix`.
- */
-export async function existingSegments(
-  ctx: JobContext,
-  keys: AssetKeys,
-  profile: AssetProfile,
-  namePrefix = '',
-): Promise<(name: string) => boolean> {
-  const present = new Set<string>();
-  for (const rendition of profile.renditions) {
-    for (const object of await ctx.storage.list(`${keys.hls}${rendition}/${namePrefix}`, ctx.signal)) {
-      present.add(object.key);
-    }
-  }
-  return (name) => profile.renditions.every((rendition) => present.has(keys.segment(rendition, name)));
-}
-
-/** The segment name of a placeholder over `span`. */
-export function placeholderFor(profile: AssetProfile, span: FrameSpan): string {
-  return placeholderName(span.start + (profile.origin_ms * profile.fps) / 1000, span.frames);
-}
-
-/** Encodes and uploads black-and-silence segments over `span` in every rendition of the profile. */
-export async function makePlaceholder(
-  ctx: JobContext,
-  keys: AssetKeys,
-  profile: AssetProfile,
-  span: FrameSpan,
-) {
-  const name = placeholderFor(profile, span);
-  await withWorkDir(ctx, async (dir) => {
-    const encoded = await encodePlaceholder({
-      outDir: dir,
-      name,
-      slot: slotOf(profile, span),
-      renditions: profile.renditions,
-      resolutions: profile.resolutions,
-      fps: profile.fps,
-      signal: ctx.signal,
-    });
-    await uploadFiles(
-      ctx,
-      profile.renditions.map((r) => [keys.segment(r, name), encoded.segments[r] ?? ''] as const),
-    );
   });
   return name;
 }

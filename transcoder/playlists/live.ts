@@ -5,37 +5,14 @@
  * concurrent chunk jobs converge. A job that finds a longer playlist already written leaves it alone,
  * so a slow job cannot shorten what a faster one published.
  */
-import { parseChunkName } from '../../contracts/storage.ts';
-import { readMediaPlaylist } from '../playlists/hls.ts';
-import { type AssetKeys, entryChunkName } from '../storage/layout.ts';
-import { type LiveChunk, planLive, releaseForLive } from '../timeline/live.ts';
-import type { JobContext } from './context.ts';
-import { existingSegments, makePlaceholder, placeholderFor, type RawChunk } from './media.ts';
-import { assetMaster, renditionPlaylist } from './playlists.ts';
-import { type AssetProfile, gridOf } from './records.ts';
-
-type LiveEntry = LiveChunk & Pick<RawChunk, 'fileName'>;
-
-/** The processed chunks of an asset, from a listing of `playlist_cache/`. */
-async function listProcessed(ctx: JobContext, keys: AssetKeys): Promise<LiveEntry[]> {
-  const entries: LiveEntry[] = [];
-  for (const object of await ctx.storage.list(keys.cache, ctx.signal)) {
-    const decodableName = entryChunkName(object.key, keys.chunkEntries);
-    const fileName = decodableName ?? entryChunkName(object.key, keys.undecodableEntries);
-    const parsed = fileName ? parseChunkName(fileName) : null;
-    if (!fileName || !parsed) continue;
-    entries.push({
-      key: fileName,
-      fileName,
-      seq: parsed.seq,
-      startMs: parsed.startMs,
-      durationMs: parsed.durationMs,
-      decodable: decodableName !== null,
-      arrivedAtMs: object.lastModified.getTime(),
-    });
-  }
-  return entries;
-}
+import type { JobContext } from '../jobs/context.ts';
+import { existingSegments, makePlaceholder } from '../processing/placeholder.ts';
+import type { AssetKeys } from '../storage/layout.ts';
+import { type AssetProfile, gridOf, listIndex } from '../storage/records.ts';
+import { placeholderSegmentName } from '../storage/segments.ts';
+import { planLive, releaseForLive } from '../timeline/live.ts';
+import { assetMaster, renditionPlaylist } from './asset.ts';
+import { readMediaPlaylist } from './hls.ts';
 
 /** Recomputes and, where it grew, rewrites the asset's live playlists; returns how many segments they list. */
 export async function updateLivePlaylists(
@@ -43,7 +20,8 @@ export async function updateLivePlaylists(
   keys: AssetKeys,
   profile: AssetProfile,
 ): Promise<number> {
-  const released = releaseForLive(await listProcessed(ctx, keys), ctx.now(), ctx.settings.liveHoldMs);
+  const indexed = await listIndex(ctx.storage, keys, ctx.signal);
+  const released = releaseForLive(indexed, ctx.now(), ctx.settings.liveHoldMs);
   const items = planLive(gridOf(profile), released, ctx.settings.gapThresholdMs);
   if (items.length === 0) return 0;
 
@@ -51,7 +29,7 @@ export async function updateLivePlaylists(
   if (placeholders.length > 0) {
     const done = await existingSegments(ctx, keys, profile, 'gap-');
     for (const span of placeholders) {
-      if (!done(placeholderFor(profile, span))) await makePlaceholder(ctx, keys, profile, span);
+      if (!done(placeholderSegmentName(profile, span))) await makePlaceholder(ctx, keys, profile, span);
     }
   }
 
