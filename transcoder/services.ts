@@ -6,19 +6,18 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from './config.ts';
 import { createSqsClient } from './consumer/pool.ts';
 import type { JobContext, Logger } from './jobs/context.ts';
-import { setMediaSlots } from './media/ffmpeg.ts';
+import { createMediaRunner } from './media/runner.ts';
 import { createReporter } from './report.ts';
 import { createS3Client, createStorage } from './storage/s3.ts';
 
 /**
- * Storage, reporter, settings and logger for job handlers, and the SQS client they report through; also
- * sets the process's media slots (how many ffmpeg/ffprobe runs at once).
+ * Storage, reporter, settings, logger and the media runner (`MEDIA_SLOTS` ffmpeg/ffprobe runs at once)
+ * for job handlers, and the SQS client they report through.
  */
 export function createServices(
   config: Config,
   log: Logger,
-): { sqs: SQSClient; services: Pick<JobContext, 'storage' | 'reporter' | 'settings' | 'log'> } {
-  setMediaSlots(config.mediaSlots);
+): { sqs: SQSClient; services: Pick<JobContext, 'storage' | 'reporter' | 'settings' | 'log' | 'media'> } {
   const sqs = createSqsClient(config);
   return {
     sqs,
@@ -32,6 +31,7 @@ export function createServices(
       }),
       settings: config,
       log,
+      media: createMediaRunner({ slots: config.mediaSlots, log }),
     },
   };
 }

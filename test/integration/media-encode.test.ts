@@ -4,14 +4,15 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RENDITIONS, type Rendition } from '../../contracts/storage.ts';
-import { runFfmpeg, setMediaSlots } from '../../transcoder/media/ffmpeg.ts';
+import { createJsonLogger } from '../../transcoder/consumer/log.ts';
 import {
   buildStoryboard,
+  createMediaRunner,
   type EncodeChunkResult,
   encodeChunk,
   encodePlaceholder,
@@ -24,7 +25,7 @@ import {
   TIMELINE_BASE_OFFSET_SEC,
 } from '../../transcoder/media/index.ts';
 import { makeChunk, makeResizingChunk, makeSyncChunk, makeUndecodableChunk } from '../support/chunks.ts';
-import { blackSpans, h264Fields } from '../support/media.ts';
+import { blackSpans, h264Fields, media } from '../support/media.ts';
 
 const run = promisify(execFile);
 
@@ -130,7 +131,7 @@ beforeAll(async () => {
   };
   for (const item of SESSION) {
     if (item.kind === 'chunk') {
-      const result = await encodeChunk({
+      const result = await encodeChunk(media, {
         input: inputs[item.name],
         outDir: out,
         name: item.name,
@@ -149,7 +150,7 @@ beforeAll(async () => {
     } else {
       encoded.set(
         item.name,
-        await encodePlaceholder({
+        await encodePlaceholder(media, {
           outDir: out,
           name: item.name,
           slot: item.slot,
@@ -269,7 +270,7 @@ describe('audio/video sync', () => {
   it('keeps a beep on the flash it was recorded with, wherever the slot starts', async () => {
     const input = await makeSyncChunk(dir, 1);
     for (const startSec of [3.37, 7.23]) {
-      const { segments } = await encodeChunk({
+      const { segments } = await encodeChunk(media, {
         input,
         outDir: join(dir, 'sync'),
         name: `s${startSec}`,
@@ -348,7 +349,7 @@ describe('frames and thumbnails', () => {
 
 describe('storyboard and stitched video', () => {
   it('covers the whole session with tiles on sprite sheets', async () => {
-    const storyboard = await buildStoryboard({
+    const storyboard = await buildStoryboard(media, {
       source: await playlist('360p'),
       durationSec: SESSION_SEC,
       outDir: join(dir, 'storyboard'),
@@ -370,7 +371,7 @@ describe('storyboard and stitched video', () => {
 
   it('stitches a fast-start MP4 as long as the timeline', async () => {
     const fractions: number[] = [];
-    const stitched = await stitch({
+    const stitched = await stitch(media, {
       playlist: await playlist('720p'),
       output: join(dir, 'recording.mp4'),
       onProgress: (f) => fractions.push(f),
@@ -400,10 +401,10 @@ describe('storyboard and stitched video', () => {
 describe('failures', () => {
   it('stops ffmpeg when aborted and leaves no segment behind', async () => {
     const input = await makeChunk(dir, { name: 'abort.webm', width: 640, height: 360, durationSec: 2 });
-    const probe = await probeChunk(input);
+    const probe = await probeChunk(media, input);
     const controller = new AbortController();
     const outDir = join(dir, 'aborted');
-    const pending = encodeChunk({
+    const pending = encodeChunk(media, {
       input,
       outDir,
       name: 'x',
@@ -423,26 +424,22 @@ describe('failures', () => {
       inputs: [{ options: ['-f', 'lavfi'], source: 'testsrc2=s=320x240:r=25:d=3600' }],
       outputs: [{ options: ['-f', 'null'], target: '-' }],
     };
-    setMediaSlots(1);
-    try {
-      const busy = new AbortController();
-      const running = runFfmpeg(busyJob, { signal: busy.signal });
-      const waiting = new AbortController();
-      const queued = runFfmpeg(busyJob, { signal: waiting.signal });
-      const abortedAt = performance.now();
-      waiting.abort(new Error('not needed any more'));
-      await expect(queued).rejects.toThrow('not needed any more');
-      expect(performance.now() - abortedAt).toBeLessThan(1000);
-      busy.abort(new Error('job cancelled'));
-      await expect(running).rejects.toThrow('job cancelled');
-    } finally {
-      setMediaSlots(availableParallelism());
-    }
+    const oneSlot = createMediaRunner({ slots: 1, log: createJsonLogger({}, { write: () => {} }) });
+    const busy = new AbortController();
+    const running = oneSlot.ffmpeg(busyJob, { signal: busy.signal });
+    const waiting = new AbortController();
+    const queued = oneSlot.ffmpeg(busyJob, { signal: waiting.signal });
+    const abortedAt = performance.now();
+    waiting.abort(new Error('not needed any more'));
+    await expect(queued).rejects.toThrow('not needed any more');
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
+    busy.abort(new Error('job cancelled'));
+    await expect(running).rejects.toThrow('job cancelled');
   });
 
   it('keeps encoding a chunk whose picture size changes halfway', async () => {
     const input = await makeResizingChunk(dir);
-    const result = await encodeChunk({
+    const result = await encodeChunk(media, {
       input,
       outDir: join(dir, 'resized'),
       name: 'r',
@@ -474,7 +471,7 @@ describe('failures', () => {
       hasAudio: false,
       videoCodec: 'vp8',
     };
-    const error = await encodeChunk({
+    const error = await encodeChunk(media, {
       input: garbage,
       outDir: join(dir, 'failed'),
       name: 'x',
@@ -493,10 +490,10 @@ describe('failures', () => {
     ['frameless', /^no video frame decoded$/],
   ] as const)('fails a %s chunk, which its probe passes, as a failure of the input', async (kind, reason) => {
     const input = await makeUndecodableChunk(dir, kind);
-    const probe = await probeChunk(input);
+    const probe = await probeChunk(media, input);
     expect(probe.decodable).toBe(true);
     const outDir = join(dir, `verified-${kind}`);
-    const error = await encodeChunk({
+    const error = await encodeChunk(media, {
       input,
       outDir,
       name: kind,

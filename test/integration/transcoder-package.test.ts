@@ -25,7 +25,7 @@ import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { makeChunk, makeUndecodableChunk, recordMediaRecorderChunks } from '../support/chunks.ts';
 import { LIMITED_BT709, videoColour } from '../support/colour.ts';
 import { chunkJob as chunkJobOf, finalizeJob } from '../support/jobs.ts';
-import { blackSpans } from '../support/media.ts';
+import { blackSpans, media as mediaRunner } from '../support/media.ts';
 
 const run = promisify(execFile);
 const TENANT = '3f1c2b4a-8d7e-4f60-9a1b-2c3d4e5f6a7b';
@@ -136,6 +136,7 @@ beforeAll(async () => {
     }),
     settings: { workDir: work, framesFps: 1, gapThresholdMs: 500, liveHoldMs: 30_000, mediaSlots: 2 },
     log: createJsonLogger({}, { write: () => {} }),
+    media: mediaRunner,
   };
 
   const media = join(work, 'media');

@@ -1,8 +1,17 @@
 /** Checks on produced media with the real ffmpeg, shared by the transcoder's tests. */
 import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
+import { createJsonLogger } from '../../transcoder/consumer/log.ts';
+import { createMediaRunner } from '../../transcoder/media/runner.ts';
 
 const run = promisify(execFile);
+
+/** The media runner of the tests that drive media functions directly: one slot per core, no log lines. */
+export const media = createMediaRunner({
+  slots: availableParallelism(),
+  log: createJsonLogger({}, { write: () => {} }),
+});
 
 /** The black stretches ffmpeg's `blackdetect=<options>` finds in `source`'s video, as [start, end] seconds. */
 export async function blackSpans(source: string, options: string): Promise<[number, number][]> {

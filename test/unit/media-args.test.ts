@@ -14,7 +14,7 @@ import {
   TIMELINE_BASE_OFFSET_SEC,
   toArgv,
 } from '../../transcoder/media/args.ts';
-import { parseStats } from '../../transcoder/media/ffmpeg.ts';
+import { parseStats } from '../../transcoder/media/tool-process.ts';
 
 const HD = { width: 1920, height: 1080 };
 /** What the scalers reading an untagged source add: read as limited BT.709, written as that. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { chunkSlotMs, MEDIA_SLACK_MS } from '../../transcoder/jobs/records.ts';
-import { FfmpegError, isInputFailure, runTimeoutMs } from '../../transcoder/media/ffmpeg.ts';
+import { FfmpegError, isInputFailure } from '../../transcoder/media/ffmpeg-error.ts';
 import { interpretProbe, lastPacketEnd, lateStream, probeArgs } from '../../transcoder/media/probe.ts';
+import { runTimeoutMs } from '../../transcoder/media/runner.ts';
 
 const VP8_WITH_OPUS = JSON.stringify({
   streams: [

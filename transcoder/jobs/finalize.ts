@@ -253,7 +253,7 @@ async function writeDerived(ctx: JobContext, asset: PlannedAsset): Promise<Final
       );
     }
     const durationSec = secondsOf(gridOf(profile), timeline.span.frames);
-    const storyboard = await buildStoryboard({
+    const storyboard = await buildStoryboard(ctx.media, {
       source: local(smallest),
       durationSec,
       outDir: join(dir, 'storyboard'),
@@ -265,7 +265,7 @@ async function writeDerived(ctx: JobContext, asset: PlannedAsset): Promise<Final
     await uploadFiles(ctx, storyboardFiles);
     log.info('storyboard written', { sheets: storyboard.sheets.length });
 
-    const stitched = await stitch({
+    const stitched = await stitch(ctx.media, {
       playlist: local(largest),
       output: join(dir, 'recording.mp4'),
       signal: ctx.signal,

@@ -8,7 +8,7 @@ import { guardDeletedSession, runDeleteJob } from './delete.ts';
 import { runFinalizeJob } from './finalize.ts';
 
 /** What a runner (the queue consumer or the CLI) provides; the rest of the context is per job. */
-export type JobServices = Pick<JobContext, 'storage' | 'reporter' | 'settings' | 'log'>;
+export type JobServices = Pick<JobContext, 'storage' | 'reporter' | 'settings' | 'log' | 'media'>;
 
 /** Facts of one run of a job. */
 export interface JobRun {
@@ -40,6 +40,7 @@ export async function runJob(services: JobServices, job: Job, run: JobRun): Prom
     ...(job.type === 'chunk' ? { asset: job.asset, seq: job.seq } : {}),
     ...run.logFields,
   });
+  const media = services.media.withLog(log);
   const started = Date.now();
   if (job.type === 'chunk') queueLag.observe((started - job.start_ms - job.duration_ms) / 1000);
   log.info('job started');
@@ -53,7 +54,7 @@ export async function runJob(services: JobServices, job: Job, run: JobRun): Prom
   };
   try {
     await dispatch(
-      { ...services, log, signal: run.signal, lastAttempt: run.lastAttempt, now: Date.now },
+      { ...services, log, media, signal: run.signal, lastAttempt: run.lastAttempt, now: Date.now },
       job,
     );
     ended('done');

@@ -139,7 +139,7 @@ async function fetchChunk(ctx: JobContext, dir: string, chunk: RawChunk) {
   const input = join(dir, chunk.fileName);
   await ctx.storage.download(chunk.key, input, ctx.signal);
   const probe = await mediaStep(ctx.signal, () =>
-    probeChunk(input, { signal: ctx.signal, timeoutMs: runTimeoutMs(chunk.durationMs / 1000) }),
+    probeChunk(ctx.media, input, { signal: ctx.signal, timeoutMs: runTimeoutMs(chunk.durationMs / 1000) }),
   );
   return { input, probe: isFailure(probe) ? undecodableProbe(probe.failed) : probe };
 }
@@ -161,7 +161,7 @@ async function encodeSegments(
   const framesDir = join(o.dir, 'frames');
   const thumbsDir = join(o.dir, 'thumbnails');
   const encoded = await mediaStep(ctx.signal, () =>
-    encodeChunk({
+    encodeChunk(ctx.media, {
       input: o.input,
       outDir: join(o.dir, 'segments'),
       name: o.name,
@@ -324,7 +324,7 @@ export async function makePlaceholder(
 ) {
   const name = placeholderFor(profile, span);
   await withWorkDir(ctx, async (dir) => {
-    const encoded = await encodePlaceholder({
+    const encoded = await encodePlaceholder(ctx.media, {
       outDir: dir,
       name,
       slot: slotOf(profile, span),

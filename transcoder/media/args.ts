@@ -1,10 +1,10 @@
 /**
  * Pure builders of ffmpeg argument lists, from typed plans (the probe's ffprobe arguments are beside it, in
- * `probe.ts`). Nothing here touches a file or a process; `ffmpeg.ts` runs what these return, and the unit
+ * `probe.ts`). Nothing here touches a file or a process; `runner.ts` runs what these return, and the unit
  * tests read the arrays directly.
  *
- * Every flag and its value are separate elements: fluent-ffmpeg 2.1.3 splits an option string on its one
- * space and mangles values that contain more (`-var_stream_map v:0,… v:1,…` passed as one string fails).
+ * Every flag and its value are separate elements: they become ffmpeg's argv as they are, with no shell
+ * and no splitting in between.
  */
 import type { Rendition } from '../../contracts/storage.ts';
 import { SEGMENT_COLOUR, type SourceColour, toLimitedBt709 } from './colour.ts';
@@ -86,7 +86,7 @@ export interface FfmpegJob {
   outputs: FfmpegOutput[];
 }
 
-/** The argument list of a job, in the order `ffmpeg.ts` hands it to ffmpeg (which adds `-y`). */
+/** The argument list of a job, in the order `runner.ts` hands it to ffmpeg (after `-y`). */
 export function toArgv(job: FfmpegJob): string[] {
   return [
     ...job.inputs.flatMap((input) => [...input.options, '-i', input.source]),

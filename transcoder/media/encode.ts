@@ -19,9 +19,9 @@ import {
   slotTiming,
   THUMBNAIL_WIDTH,
 } from './args.ts';
-import { type MediaLog, runFfmpeg, runTimeoutMs } from './ffmpeg.ts';
 import { type ChunkProbe, probeChunk } from './probe.ts';
 import { fitWidth, type Resolution, renditionSize } from './renditions.ts';
+import { type MediaRunner, runTimeoutMs } from './runner.ts';
 
 /**
  * swscale's bilinear, which widens its kernel when reducing, so text stays clean at the ≤ 1.5× steps of
@@ -74,7 +74,6 @@ export interface EncodeChunkOptions {
   timeoutMs?: number;
   /** Fraction of the slot encoded, 0…1. */
   onProgress?: (fraction: number) => void;
-  log?: MediaLog;
 }
 
 /** A chunk that cannot be encoded because it does not decode. */
@@ -90,10 +89,10 @@ export class UndecodableChunkError extends Error {
  * also what finds out whether the chunk decodes, as far as it reads it (up to the slot's end): any error
  * ffmpeg reports on the way, or a slot without a decoded frame, rejects with an `FfmpegError`.
  */
-export async function encodeChunk(o: EncodeChunkOptions): Promise<EncodeChunkResult> {
+export async function encodeChunk(media: MediaRunner, o: EncodeChunkOptions): Promise<EncodeChunkResult> {
   const fps = o.fps ?? DEFAULT_FPS;
   const timing = slotTiming(o.slot, fps);
-  const probe = o.probe ?? (await probeChunk(o.input, { signal: o.signal, log: o.log }));
+  const probe = o.probe ?? (await probeChunk(media, o.input, { signal: o.signal }));
   if (!probe.decodable) throw new UndecodableChunkError(`${o.input} does not decode: ${probe.reason}`);
   const resolutions: RenditionSizes = {};
   for (const r of o.renditions) resolutions[r] = o.resolutions?.[r] ?? renditionSize(r, probe);
@@ -102,7 +101,7 @@ export async function encodeChunk(o: EncodeChunkOptions): Promise<EncodeChunkRes
   const frameStaging = o.frames ? await stageFrames(o.frames.dir, o.frames.thumbsDir, o.name) : undefined;
   const frameSize = fitWidth(FRAME_MAX_WIDTH, probe);
   try {
-    await runFfmpeg(
+    await media.ffmpeg(
       chunkEncodeJob({
         input: o.input,
         source: probe,
@@ -122,7 +121,6 @@ export async function encodeChunk(o: EncodeChunkOptions): Promise<EncodeChunkRes
       {
         signal: o.signal,
         timeoutMs: o.timeoutMs ?? runTimeoutMs(timing.durationSec),
-        log: o.log,
         verify: { frames: timing.frameCount },
         onProgress:
           o.onProgress &&
@@ -150,22 +148,23 @@ export interface EncodePlaceholderOptions {
   resolutions: RenditionSizes;
   fps?: number;
   signal?: AbortSignal;
-  log?: MediaLog;
 }
 
 /**
  * Black video and silence for a slot with no usable chunk: segments that concatenate with chunk
  * segments of the same renditions without a timestamp or parameter change.
  */
-export async function encodePlaceholder(o: EncodePlaceholderOptions): Promise<SegmentsResult> {
+export async function encodePlaceholder(
+  media: MediaRunner,
+  o: EncodePlaceholderOptions,
+): Promise<SegmentsResult> {
   const fps = o.fps ?? DEFAULT_FPS;
   const timing = slotTiming(o.slot, fps);
   const staging = await stageSegments(o.outDir, o.name, o.renditions, o.resolutions);
   try {
-    await runFfmpeg(placeholderJob({ timing, fps, segments: staging.targets }), {
+    await media.ffmpeg(placeholderJob({ timing, fps, segments: staging.targets }), {
       signal: o.signal,
       timeoutMs: runTimeoutMs(timing.durationSec),
-      log: o.log,
     });
     return { segments: await staging.publish(), timing: pick(timing) };
   } finally {

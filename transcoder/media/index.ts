@@ -23,7 +23,7 @@ export {
   type SegmentsResult,
   UndecodableChunkError,
 } from './encode.ts';
-export { FfmpegError, isInputFailure, type MediaLog, type MediaLogEntry, runTimeoutMs } from './ffmpeg.ts';
+export { FfmpegError, isInputFailure } from './ffmpeg-error.ts';
 export {
   type ChunkProbe,
   lateStream,
@@ -40,6 +40,7 @@ export {
   renditionSize,
   renditionsFor,
 } from './renditions.ts';
+export { createMediaRunner, type MediaRunner, runTimeoutMs } from './runner.ts';
 export { blackImage, encodeSlideshow, imageInputOptions, normalizeImage } from './slideshow.ts';
 export { stitch } from './stitch.ts';
 export { buildStoryboard, type StoryboardLayout, storyboardLayout, storyboardVtt } from './storyboard.ts';

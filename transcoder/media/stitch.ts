@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import HLS from 'hls-parser';
 import { z } from 'zod';
 import { stitchJob } from './args.ts';
-import { type MediaLog, runFfmpeg, runFfprobe, runTimeoutMs } from './ffmpeg.ts';
+import { type MediaRunner, runTimeoutMs } from './runner.ts';
 
 /** The length a VOD playlist declares: the sum of its EXTINF durations. */
 async function playlistDuration(playlist: string): Promise<number> {
@@ -23,21 +23,22 @@ const FormatProbe = z.object({ format: z.object({ duration: z.coerce.number() })
  * would be polled for more) into `output`, an MP4 with its index first, written under a temporary name
  * and renamed when complete. Resolves with the MP4's duration as ffprobe reads it.
  */
-export async function stitch(o: {
-  playlist: string;
-  output: string;
-  signal?: AbortSignal;
-  onProgress?: (fraction: number) => void;
-  log?: MediaLog;
-}): Promise<{ output: string; durationSec: number }> {
+export async function stitch(
+  media: MediaRunner,
+  o: {
+    playlist: string;
+    output: string;
+    signal?: AbortSignal;
+    onProgress?: (fraction: number) => void;
+  },
+): Promise<{ output: string; durationSec: number }> {
   const total = await playlistDuration(o.playlist);
   const partial = join(dirname(o.output), `.${process.pid}-${Date.now()}.mp4.partial`);
   try {
-    await runFfmpeg(stitchJob({ playlist: o.playlist, target: partial }), {
+    await media.ffmpeg(stitchJob({ playlist: o.playlist, target: partial }), {
       signal: o.signal,
       // A copy: far faster than realtime, so a second per second of recording is a generous limit.
       timeoutMs: runTimeoutMs(total, 1000),
-      log: o.log,
       onProgress:
         o.onProgress && total > 0
           ? ({ seconds }) => seconds !== null && o.onProgress?.(Math.min(1, seconds / total))
@@ -47,9 +48,9 @@ export async function stitch(o: {
   } finally {
     await rm(partial, { force: true });
   }
-  const probe = await runFfprobe(
+  const probe = await media.ffprobe(
     ['-hide_banner', '-v', 'error', '-show_entries', 'format=duration', '-of', 'json', o.output],
-    { signal: o.signal, log: o.log, timeoutMs: 60_000 },
+    { signal: o.signal, timeoutMs: 60_000 },
   );
   const parsed = FormatProbe.safeParse(JSON.parse(probe.stdout || '{}'));
   if (probe.exitCode !== 0 || !parsed.success) {

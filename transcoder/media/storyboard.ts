@@ -7,8 +7,8 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { storyboardJob } from './args.ts';
-import { type MediaLog, runFfmpeg, runFfprobe, runTimeoutMs } from './ffmpeg.ts';
 import { fitWidth, type Resolution } from './renditions.ts';
+import { type MediaRunner, runTimeoutMs } from './runner.ts';
 
 /** Tiles are at least this far apart: one every 2 s is as fine as a seek bar can show. */
 export const STORYBOARD_MIN_INTERVAL_SEC = 2;
@@ -88,8 +88,8 @@ const SourceProbe = z.object({
 });
 
 /** The picture size of a local playlist or media file. */
-async function videoSize(source: string, o: { signal?: AbortSignal; log?: MediaLog }): Promise<Resolution> {
-  const run = await runFfprobe(
+async function videoSize(media: MediaRunner, source: string, signal?: AbortSignal): Promise<Resolution> {
+  const run = await media.ffprobe(
     [
       '-hide_banner',
       '-v',
@@ -102,7 +102,7 @@ async function videoSize(source: string, o: { signal?: AbortSignal; log?: MediaL
       'json',
       source,
     ],
-    { signal: o.signal, log: o.log, timeoutMs: 60_000 },
+    { signal, timeoutMs: 60_000 },
   );
   const parsed = SourceProbe.safeParse(JSON.parse(run.stdout || '{}'));
   const stream = parsed.success ? parsed.data.streams[0] : undefined;
@@ -117,19 +117,16 @@ async function videoSize(source: string, o: { signal?: AbortSignal; log?: MediaL
  * smallest rendition is plenty) or a media file; its first frame is taken as time 0 of the session.
  * The sheets are written in a hidden folder and moved in when complete.
  */
-export async function buildStoryboard(o: {
-  source: string;
-  durationSec: number;
-  outDir: string;
-  signal?: AbortSignal;
-  log?: MediaLog;
-}): Promise<{ vtt: string; sheets: string[] }> {
-  const sourceSize = await videoSize(o.source, o);
+export async function buildStoryboard(
+  media: MediaRunner,
+  o: { source: string; durationSec: number; outDir: string; signal?: AbortSignal },
+): Promise<{ vtt: string; sheets: string[] }> {
+  const sourceSize = await videoSize(media, o.source, o.signal);
   const layout = storyboardLayout(o.durationSec, sourceSize);
   const staging = join(o.outDir, `.storyboard-${process.pid}-${Date.now()}`);
   await mkdir(staging, { recursive: true });
   try {
-    await runFfmpeg(
+    await media.ffmpeg(
       storyboardJob({
         source: o.source,
         sourceSize,
@@ -142,7 +139,7 @@ export async function buildStoryboard(o: {
         keyframesOnly: layout.intervalSec >= KEYFRAMES_ONLY_FROM_SEC,
       }),
       // Decodes the smallest rendition (or only its keyframes): far faster than realtime.
-      { signal: o.signal, log: o.log, timeoutMs: runTimeoutMs(o.durationSec, 1000) },
+      { signal: o.signal, timeoutMs: runTimeoutMs(o.durationSec, 1000) },
     );
     const written = new Set(await readdir(staging));
     const sheets: string[] = [];
