@@ -31,7 +31,7 @@ import { makeChunk } from '../test/support/chunks.ts';
 import { chunkJob, finalizeJob } from '../test/support/jobs.ts';
 import { ChunkEntry } from '../transcoder/jobs/records.ts';
 import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../transcoder/launch.ts';
-import { SEGMENT_MUXING } from '../transcoder/media/args.ts';
+import { SEGMENT_MUXING } from '../transcoder/media/encoder.ts';
 import { assetKeys, chunkStem } from '../transcoder/storage/layout.ts';
 import { mapLimit } from '../transcoder/storage/parallel.ts';
 import { createStorage } from '../transcoder/storage/s3.ts';

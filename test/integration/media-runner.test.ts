@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJsonLogger } from '../../transcoder/consumer/log.ts';
-import type { FfmpegJob } from '../../transcoder/media/args.ts';
 import { FfmpegError } from '../../transcoder/media/ffmpeg-error.ts';
+import type { FfmpegJob } from '../../transcoder/media/job.ts';
 import { createMediaRunner } from '../../transcoder/media/runner.ts';
 import type { Stats } from '../../transcoder/media/tool-process.ts';
 

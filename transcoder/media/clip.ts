@@ -10,7 +10,7 @@
  * differ (an `avc1` track carries one set), so it is not done here.
  */
 import { rm } from 'node:fs/promises';
-import { COMMON_GLOBAL, type FfmpegJob } from './args.ts';
+import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
 import { type MediaRunner, runTimeoutMs } from './runner.ts';
 
 /** A segment of a VOD media playlist: its URI as listed and its EXTINF duration (s). */

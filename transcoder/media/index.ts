@@ -4,26 +4,16 @@
  * the service goes through here; jobs call these and never build ffmpeg arguments themselves.
  */
 export {
-  DEFAULT_FPS,
   DEFAULT_FRAMES_FPS,
-  FRAME_MAX_WIDTH,
-  type Slot,
-  type SlotTiming,
-  slotTiming,
-  THUMBNAIL_WIDTH,
-  TIMELINE_BASE_OFFSET_SEC,
-} from './args.ts';
-export {
   type EncodeChunkOptions,
   type EncodeChunkResult,
-  type EncodePlaceholderOptions,
   encodeChunk,
-  encodePlaceholder,
-  type RenditionSizes,
-  type SegmentsResult,
+  FRAME_MAX_WIDTH,
+  THUMBNAIL_WIDTH,
   UndecodableChunkError,
-} from './encode.ts';
+} from './chunk.ts';
 export { FfmpegError, isInputFailure } from './ffmpeg-error.ts';
+export { type EncodePlaceholderOptions, encodePlaceholder } from './placeholder.ts';
 export {
   type ChunkProbe,
   lateStream,
@@ -41,6 +31,14 @@ export {
   renditionsFor,
 } from './renditions.ts';
 export { createMediaRunner, type MediaRunner, runTimeoutMs } from './runner.ts';
+export type { RenditionSizes, SegmentsResult } from './segments.ts';
 export { blackImage, encodeSlideshow, imageInputOptions, normalizeImage } from './slideshow.ts';
 export { stitch } from './stitch.ts';
 export { buildStoryboard, type StoryboardLayout, storyboardLayout, storyboardVtt } from './storyboard.ts';
+export {
+  DEFAULT_FPS,
+  type Slot,
+  type SlotTiming,
+  slotTiming,
+  TIMELINE_BASE_OFFSET_SEC,
+} from './timing.ts';

@@ -1,6 +1,6 @@
 /**
  * The rendition ladder: what each HLS variant is encoded as, and what the master playlist says about it.
- * Pure data and arithmetic; the ffmpeg arguments that realise it are built in `args.ts`.
+ * Pure data and arithmetic; the ffmpeg options that realise it are built in `encoder.ts`.
  */
 import { RENDITIONS, type Rendition } from '../../contracts/storage.ts';
 

@@ -7,8 +7,8 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../jobs/context.ts';
 import { mediaFailures, mediaSlotsBusy } from '../metrics.ts';
-import { type FfmpegJob, toArgv } from './args.ts';
 import { FfmpegError } from './ffmpeg-error.ts';
+import { type FfmpegJob, toArgv } from './job.ts';
 import {
   NotStartedError,
   runTool,

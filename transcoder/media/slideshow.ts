@@ -7,8 +7,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { COMMON_GLOBAL, type FfmpegJob } from './args.ts';
 import { SEGMENT_COLOUR } from './colour.ts';
+import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
 import { type MediaRunner, runTimeoutMs } from './runner.ts';
 
 /** Demuxers of the image types screenshots are uploaded in, by extension. */

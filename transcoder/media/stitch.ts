@@ -6,7 +6,7 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import HLS from 'hls-parser';
 import { z } from 'zod';
-import { stitchJob } from './args.ts';
+import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
 import { type MediaRunner, runTimeoutMs } from './runner.ts';
 
 /** The length a VOD playlist declares: the sum of its EXTINF durations. */
@@ -14,6 +14,37 @@ async function playlistDuration(playlist: string): Promise<number> {
   const parsed = HLS.parse(await readFile(playlist, 'utf8'));
   if (parsed.isMasterPlaylist) throw new TypeError(`${playlist} is a master playlist; give one rendition's`);
   return parsed.segments.reduce((sum, segment) => sum + segment.duration, 0);
+}
+
+/**
+ * The whole timeline as one MP4 without re-encoding. ADTS AAC from MPEG-TS needs its headers turned into
+ * an AudioSpecificConfig for MP4 (`aac_adtstoasc`); `+faststart` moves the index to the front so a
+ * browser can play it while downloading.
+ */
+export function stitchJob(o: { playlist: string; target: string }): FfmpegJob {
+  return {
+    global: [...COMMON_GLOBAL],
+    inputs: [{ options: [], source: o.playlist }],
+    outputs: [
+      {
+        options: [
+          '-map',
+          '0:v:0',
+          '-map',
+          '0:a:0?',
+          '-c',
+          'copy',
+          '-bsf:a',
+          'aac_adtstoasc',
+          '-movflags',
+          '+faststart',
+          '-f',
+          'mp4',
+        ],
+        target: o.target,
+      },
+    ],
+  };
 }
 
 const FormatProbe = z.object({ format: z.object({ duration: z.coerce.number() }) });

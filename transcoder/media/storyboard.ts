@@ -6,7 +6,9 @@
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { storyboardJob } from './args.ts';
+import { imagesOutput, THUMBNAIL_QUALITY } from './encoder.ts';
+import { scaleTo } from './filters.ts';
+import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
 import { fitWidth, type Resolution } from './renditions.ts';
 import { type MediaRunner, runTimeoutMs } from './runner.ts';
 
@@ -19,8 +21,8 @@ export const STORYBOARD_TILE_WIDTH = 160;
 const SHEET_SIDE = 10;
 /**
  * From this interval on, only keyframes are decoded. Every segment starts with one and chunks are about
- * 5 s long, so a keyframe is never further than a tile away; decoding 10 minutes of 360p takes ≈ 3 s
- * in full and ≈ 0.6 s keyframes only (measured), which matters for multi-hour sessions.
+ * 5 s long, so a keyframe is never further than a tile away; it decodes about five times faster
+ * (bench/RESULTS.md, "Encoder and pipeline settings"), which matters for multi-hour sessions.
  */
 const KEYFRAMES_ONLY_FROM_SEC = 5;
 
@@ -81,6 +83,39 @@ export function storyboardVtt(layout: StoryboardLayout, durationSec: number): st
     return `${vttTime(start)} --> ${vttTime(end)}\n${sheetName(Math.floor(i / perSheet))}#xywh=${x},${y},${width},${height}`;
   });
   return `WEBVTT\n\n${cues.join('\n\n')}\n`;
+}
+
+export interface StoryboardPlan {
+  source: string;
+  /** The source's picture size; tiles keep its aspect ratio. */
+  sourceSize: Resolution;
+  /** Seconds of timeline per tile. */
+  intervalSec: number;
+  tileCount: number;
+  tile: Resolution;
+  columns: number;
+  rows: number;
+  /** image2 pattern of the sheets, numbered from 0. */
+  pattern: string;
+  /** Decode keyframes only: for long sessions, where tiles are further apart than keyframes. */
+  keyframesOnly: boolean;
+}
+
+/**
+ * Sprite sheets: one picture per interval (the fps filter's nearest rounding picks the one showing in the
+ * middle of the interval, a fair summary of it), the last picture held
+ * for as long as needed (`stop=-1`; with keyframes only it may be a chunk before the end), cut at the
+ * tile count, laid out `columns × rows` per sheet; the last sheet may be partly empty.
+ */
+export function storyboardJob(plan: StoryboardPlan): FfmpegJob {
+  const graph =
+    `[0:v:0]tpad=stop_mode=clone:stop=-1,fps=1/${plan.intervalSec}:start_time=0,` +
+    `trim=end_frame=${plan.tileCount},${scaleTo(plan.sourceSize, plan.tile)},tile=${plan.columns}x${plan.rows}[sheets]`;
+  return {
+    global: [...COMMON_GLOBAL, '-filter_complex', graph],
+    inputs: [{ options: plan.keyframesOnly ? ['-skip_frame', 'nokey'] : [], source: plan.source }],
+    outputs: [imagesOutput('sheets', THUMBNAIL_QUALITY, plan.pattern)],
+  };
 }
 
 const SourceProbe = z.object({

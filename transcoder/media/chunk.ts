@@ -1,43 +1,136 @@
 /**
- * Chunk and placeholder segments on the session timeline: the effects around the argument builders —
- * directories, one ffmpeg run, and publishing outputs under their final names only once complete.
+ * A chunk's segments on the session timeline, with its analysis frames and thumbnails: the ffmpeg run
+ * that makes them all from one decode (`chunkEncodeJob`, pure) and the effects around it.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Rendition } from '../../contracts/storage.ts';
+import { type SourceColour, toLimitedBt709 } from './colour.ts';
 import {
-  chunkEncodeJob,
-  DEFAULT_FPS,
-  DEFAULT_FRAMES_FPS,
-  FRAME_MAX_WIDTH,
-  frameOffsetMs,
-  placeholderJob,
+  FRAME_QUALITY,
+  imagesOutput,
   type SegmentTarget,
-  type Slot,
-  type SlotTiming,
-  slotTiming,
-  THUMBNAIL_WIDTH,
-} from './args.ts';
+  SINGLE_THREAD,
+  segmentOutput,
+  THUMBNAIL_QUALITY,
+} from './encoder.ts';
+import {
+  chunkAudio,
+  fillSlot,
+  labels,
+  SCALE_FLAGS,
+  SILENCE,
+  scaleCascade,
+  scaleTo,
+  segmentAudio,
+  splitInto,
+} from './filters.ts';
+import { chunkInputOptions } from './input.ts';
+import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
 import { type ChunkProbe, probeChunk } from './probe.ts';
 import { fitWidth, type Resolution, renditionSize } from './renditions.ts';
 import { type MediaRunner, runTimeoutMs } from './runner.ts';
+import { encodedTiming, type RenditionSizes, type SegmentsResult, stageSegments } from './segments.ts';
+import { DEFAULT_FPS, frameCount, frameOffsetMs, type Slot, type SlotTiming, slotTiming } from './timing.ts';
+
+/** Frames per second of the analysis frames when the caller does not say. */
+export const DEFAULT_FRAMES_FPS = 1;
+/** Analysis frames are at most this wide (never upscaled). */
+export const FRAME_MAX_WIDTH = 1280;
+/** Thumbnails of the analysis frames are this wide. */
+export const THUMBNAIL_WIDTH = 160;
+
+export interface FramesPlan {
+  /** image2 patterns (`…%d.jpg`), numbered from 0 in frame order; the caller renames them. */
+  pattern: string;
+  thumbsPattern: string;
+  fps: number;
+  size: Resolution;
+  thumbSize: Resolution;
+}
+
+export interface ChunkEncodePlan {
+  /** The chunk as a local file named with its extension, which says how it is read (`input.ts`). */
+  input: string;
+  /** The chunk's picture size and declared colours, from its probe. */
+  source: Resolution & SourceColour;
+  /** The chunk has an audio stream: keep it; otherwise the segment carries silence. */
+  hasAudio: boolean;
+  timing: SlotTiming;
+  fps: number;
+  segments: SegmentTarget[];
+  frames?: FramesPlan;
+  /** swscale algorithm of the rendition scalers. */
+  scaleFlags: string;
+}
 
 /**
- * swscale's bilinear, which widens its kernel when reducing, so text stays clean at the ≤ 1.5× steps of
- * the cascade. Measured on a 1080p MediaRecorder chunk: the three scalers cost 0.24 CPU-s against 0.32
- * with the default bicubic.
+ * One run for a chunk: decode once, scale through a cascade (on the source's own frames, before any
+ * are duplicated), then per output make it constant-rate, hold the last picture to fill the slot (a
+ * MediaRecorder chunk ends at its last frame, often seconds before its wall-clock end) and cut at the
+ * slot's frame count; analysis frames and thumbnails come out of the same run.
+ * The cut is a `trim` in the graph, not `-frames:v`: that would close the output while the audio encoder
+ * still holds its last frames, leaving the segment's audio short.
  */
-const SCALE_FLAGS = 'bilinear';
-
-export type RenditionSizes = Partial<Record<Rendition, Resolution>>;
-
-/** Segments of a slot as encoded, with the slot as it landed on the frame grid. */
-export interface SegmentsResult {
-  /** `outDir/<rendition>/<name>.ts` for every rendition asked for. */
-  segments: Partial<Record<Rendition, string>>;
-  /** The slot on the frame grid: EXTINF is `durationSec`, the timestamps start at `TIMELINE_BASE_OFFSET_SEC + startSec`. */
-  timing: Pick<SlotTiming, 'startSec' | 'durationSec' | 'frameCount'>;
+export function chunkEncodeJob(plan: ChunkEncodePlan): FfmpegJob {
+  const { timing, segments, frames } = plan;
+  if (segments.length === 0) throw new RangeError('a chunk needs at least one rendition');
+  const steps = scaleCascade([...segments.map((s) => s.size), ...(frames ? [frames.size] : [])]);
+  const stepOf = (size: Resolution) =>
+    steps.findIndex((s) => s.size.width === size.width && s.size.height === size.height);
+  // What each picture (-1: the decoded source, i: scaler i) feeds: later scalers and outputs.
+  const feeds = new Map<number, string[]>();
+  const feed = (from: number, label: string) => {
+    feeds.set(from, [...(feeds.get(from) ?? []), label]);
+  };
+  for (const [i, step] of steps.entries()) feed(step.from, `scale${i}`);
+  for (const [i, seg] of segments.entries()) feed(stepOf(seg.size), `seg${i}`);
+  if (frames) feed(stepOf(frames.size), 'frame');
+  const fanOut = (from: number) => {
+    const outs = feeds.get(from) ?? [];
+    return outs.length === 1 ? `[${outs[0]}]` : `,${splitInto('split', outs)}`;
+  };
+  const audio = labels('a', segments.length);
+  const graph = [
+    `[0:v:0]null${fanOut(-1)}`,
+    ...steps.map((step, i) => {
+      const from = steps[step.from]?.size;
+      // Pictures are converted once, by the scalers reading the source. The format after them keeps
+      // ffmpeg from negotiating another there (the frames' JPEG encoder takes yuvj420p) and converting
+      // the range again with its own defaults.
+      const scaled = from
+        ? scaleTo(from, step.size, `flags=${plan.scaleFlags}`)
+        : `${scaleTo(plan.source, step.size, `flags=${plan.scaleFlags}:${toLimitedBt709(plan.source)}`)},format=yuv420p`;
+      return `[scale${i}]${scaled}${fanOut(i)}`;
+    }),
+    ...segments.map((_, i) => `[seg${i}]${fillSlot(plan.fps, timing.frameCount)}[v${i}]`),
+    segmentAudio(plan.hasAudio ? chunkAudio(timing) : SILENCE, timing, audio),
+  ];
+  const outputs = segments.map((seg, i) => segmentOutput(seg, timing, `v${i}`, audio[i] ?? ''));
+  if (frames) {
+    graph.push(
+      `[frame]${fillSlot(frames.fps, frameCount(timing.durationSec, frames.fps), 'up')},split=2[frames][thumbsource]`,
+      `[thumbsource]${scaleTo(frames.size, frames.thumbSize)}[thumbs]`,
+    );
+    outputs.push(imagesOutput('frames', FRAME_QUALITY, frames.pattern));
+    outputs.push(imagesOutput('thumbs', THUMBNAIL_QUALITY, frames.thumbsPattern));
+  }
+  return {
+    // The chunk's own timestamps, unshifted: ffmpeg otherwise moves every stream by the earliest start,
+    // and an Opus track starting before 0 (its pre-skip) would put the audio that much late. A recorder
+    // restarted per chunk starts each chunk's clock at 0, which this relies on.
+    global: [...COMMON_GLOBAL, '-copyts', '-filter_threads', '1', '-filter_complex', graph.join(';')],
+    // A source whose size changes mid-chunk (a shared window resized) would otherwise rebuild the whole
+    // graph, restarting fps/tpad/trim; the scalers adapt to new sizes on their own (vf_scale.c).
+    inputs: [
+      {
+        options: [...chunkInputOptions(plan.input), ...SINGLE_THREAD, '-reinit_filter', '0'],
+        source: plan.input,
+      },
+    ],
+    outputs,
+  };
 }
 
 export interface EncodeChunkResult extends SegmentsResult {
@@ -132,80 +225,11 @@ export async function encodeChunk(media: MediaRunner, o: EncodeChunkOptions): Pr
     const published = frameStaging
       ? await frameStaging.publish((i) => `${chunkStartMs + frameOffsetMs(i, framesFps)}.jpg`)
       : { frames: [], thumbnails: [] };
-    return { segments, timing: pick(timing), resolutions, hasAudio: probe.hasAudio, ...published };
+    return { segments, timing: encodedTiming(timing), resolutions, hasAudio: probe.hasAudio, ...published };
   } finally {
     await staging.discard();
     await frameStaging?.discard();
   }
-}
-
-export interface EncodePlaceholderOptions {
-  outDir: string;
-  name: string;
-  slot: Slot;
-  renditions: Rendition[];
-  /** The size of each rendition (as the chunks around it were encoded); required for every rendition. */
-  resolutions: RenditionSizes;
-  fps?: number;
-  signal?: AbortSignal;
-}
-
-/**
- * Black video and silence for a slot with no usable chunk: segments that concatenate with chunk
- * segments of the same renditions without a timestamp or parameter change.
- */
-export async function encodePlaceholder(
-  media: MediaRunner,
-  o: EncodePlaceholderOptions,
-): Promise<SegmentsResult> {
-  const fps = o.fps ?? DEFAULT_FPS;
-  const timing = slotTiming(o.slot, fps);
-  const staging = await stageSegments(o.outDir, o.name, o.renditions, o.resolutions);
-  try {
-    await media.ffmpeg(placeholderJob({ timing, fps, segments: staging.targets }), {
-      signal: o.signal,
-      timeoutMs: runTimeoutMs(timing.durationSec),
-    });
-    return { segments: await staging.publish(), timing: pick(timing) };
-  } finally {
-    await staging.discard();
-  }
-}
-
-function pick(t: SlotTiming): SegmentsResult['timing'] {
-  return { startSec: t.startSec, durationSec: t.durationSec, frameCount: t.frameCount };
-}
-
-/** Segment files written under a temporary name beside their final one, renamed on success. */
-async function stageSegments(outDir: string, name: string, renditions: Rendition[], sizes: RenditionSizes) {
-  const tag = randomUUID();
-  const targets: (SegmentTarget & { final: string })[] = [];
-  for (const rendition of renditions) {
-    const size = sizes[rendition];
-    if (!size) throw new RangeError(`no resolution given for rendition ${rendition}`);
-    const dir = join(outDir, rendition);
-    await mkdir(dir, { recursive: true });
-    targets.push({
-      rendition,
-      size,
-      target: join(dir, `.${name}.${tag}.ts`),
-      final: join(dir, `${name}.ts`),
-    });
-  }
-  return {
-    targets,
-    async publish(): Promise<Partial<Record<Rendition, string>>> {
-      const segments: Partial<Record<Rendition, string>> = {};
-      for (const t of targets) {
-        await rename(t.target, t.final);
-        segments[t.rendition] = t.final;
-      }
-      return segments;
-    },
-    async discard(): Promise<void> {
-      await Promise.all(targets.map((t) => rm(t.target, { force: true })));
-    },
-  };
 }
 
 /** Frames and thumbnails written into hidden folders, then moved under their time names. */
