@@ -4,15 +4,15 @@
  */
 import { readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import HLS from 'hls-parser';
 import { z } from 'zod';
+import { readMediaPlaylist } from '../playlists/hls.ts';
 import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
 import { type MediaRunner, runTimeoutMs } from './runner.ts';
 
 /** The length a VOD playlist declares: the sum of its EXTINF durations. */
 async function playlistDuration(playlist: string): Promise<number> {
-  const parsed = HLS.parse(await readFile(playlist, 'utf8'));
-  if (parsed.isMasterPlaylist) throw new TypeError(`${playlist} is a master playlist; give one rendition's`);
+  const parsed = readMediaPlaylist(await readFile(playlist, 'utf8'));
+  if (!parsed) throw new TypeError(`${playlist} is not a media playlist; give one rendition's`);
   return parsed.segments.reduce((sum, segment) => sum + segment.duration, 0);
 }
 
