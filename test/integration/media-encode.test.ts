@@ -133,6 +133,7 @@ beforeAll(async () => {
     if (item.kind === 'chunk') {
       const result = await encodeChunk(media, {
         input: inputs[item.name],
+        probe: await probeChunk(media, inputs[item.name]),
         outDir: out,
         name: item.name,
         slot: item.slot,
@@ -269,9 +270,11 @@ describe('chunk and placeholder segments', () => {
 describe('audio/video sync', () => {
   it('keeps a beep on the flash it was recorded with, wherever the slot starts', async () => {
     const input = await makeSyncChunk(dir, 1);
+    const probe = await probeChunk(media, input);
     for (const startSec of [3.37, 7.23]) {
       const { segments } = await encodeChunk(media, {
         input,
+        probe,
         outDir: join(dir, 'sync'),
         name: `s${startSec}`,
         slot: { startSec, durationSec: 3 },
@@ -441,6 +444,7 @@ describe('failures', () => {
     const input = await makeResizingChunk(dir);
     const result = await encodeChunk(media, {
       input,
+      probe: await probeChunk(media, input),
       outDir: join(dir, 'resized'),
       name: 'r',
       slot: { startSec: 0, durationSec: 2 },

@@ -40,6 +40,8 @@ beforeAll(async () => {
   probes = await Promise.all(chunks.map((c) => probeChunk(media, c.file)));
   const origin = chunks[0]?.startMs ?? 0;
   for (const [i, chunk] of chunks.entries()) {
+    const probe = probes[i];
+    if (!probe) throw new Error(`no probe of chunk ${i}`);
     // A slot runs to the next chunk's recorded start, so the recorder's restart gap is covered.
     const end = chunks[i + 1]?.startMs ?? chunk.startMs + chunk.durationMs;
     encoded.push(
@@ -48,8 +50,8 @@ beforeAll(async () => {
         outDir: join(dir, 'out'),
         name: `seg${i}`,
         slot: { startSec: (chunk.startMs - origin) / 1000, durationSec: (end - chunk.startMs) / 1000 },
-        renditions: renditionsFor(probes[i]?.height ?? 0),
-        probe: probes[i],
+        renditions: renditionsFor(probe.height),
+        probe,
         frames: { dir: join(dir, 'frames'), thumbsDir: join(dir, 'thumbs'), chunkStartMs: chunk.startMs },
       }),
     );

@@ -2,9 +2,8 @@
  * A chunk's segments on the session timeline, with its analysis frames and thumbnails: the ffmpeg run
  * that makes them all from one decode (`chunkEncodeJob`, pure) and the effects around it.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Rendition } from '../../contracts/storage.ts';
 import { type SourceColour, toLimitedBt709 } from './colour.ts';
 import {
@@ -28,10 +27,16 @@ import {
 } from './filters.ts';
 import { chunkInputOptions } from './input.ts';
 import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
-import { type ChunkProbe, probeChunk } from './probe.ts';
+import type { ChunkProbe } from './probe.ts';
 import { fitWidth, type Resolution, renditionSize } from './renditions.ts';
 import { type MediaRunner, runTimeoutMs } from './runner.ts';
-import { encodedTiming, type RenditionSizes, type SegmentsResult, stageSegments } from './segments.ts';
+import {
+  encoded,
+  type RenditionSizes,
+  removeFiles,
+  type SegmentsResult,
+  segmentTargets,
+} from './segments.ts';
 import { DEFAULT_FPS, frameCount, frameOffsetMs, type Slot, type SlotTiming, slotTiming } from './timing.ts';
 
 /** Frames per second of the analysis frames when the caller does not say. */
@@ -155,16 +160,14 @@ export interface EncodeChunkOptions {
   fps?: number;
   /** Analysis frames and thumbnails of the slot, `fps` per second (default 1). */
   frames?: { dir: string; thumbsDir: string; chunkStartMs: number; fps?: number };
-  /** The chunk's probe, when the caller has already made it (saves probing the chunk twice). */
-  probe?: ChunkProbe;
+  /** The chunk's probe (`probeChunk`): its picture size, colours and audio decide the run. */
+  probe: ChunkProbe;
   /**
    * Sizes to encode at, per rendition, instead of the ones derived from this chunk: pass the session's
    * first chunk's so a shared window resized mid-session keeps one size per variant (letterboxed).
    */
   resolutions?: RenditionSizes;
   signal?: AbortSignal;
-  /** Time limit of the run; by default `runTimeoutMs` of the slot. */
-  timeoutMs?: number;
   /** Fraction of the slot encoded, 0…1. */
   onProgress?: (fraction: number) => void;
 }
@@ -177,21 +180,21 @@ export class UndecodableChunkError extends Error {
 /**
  * Encodes one chunk into its slot of the session timeline: one MPEG-TS segment per rendition, exactly
  * the slot long (whole frames at `fps`) with its timestamps at the slot's place, always with one AAC
- * track, plus analysis frames and thumbnails when asked — all in one ffmpeg run. Outputs appear under
- * their final names only when the run succeeded, so a rerun after a crash simply overwrites. The run is
- * also what finds out whether the chunk decodes, as far as it reads it (up to the slot's end): any error
- * ffmpeg reports on the way, or a slot without a decoded frame, rejects with an `FfmpegError`.
+ * track, plus analysis frames and thumbnails when asked — all in one ffmpeg run, written straight to
+ * their files (frames then renamed by their time). The run is also what finds out whether the chunk
+ * decodes, as far as it reads it (up to the slot's end): any error ffmpeg reports on the way, or a slot
+ * without a decoded frame, rejects with an `FfmpegError`, and removes what the run wrote.
  */
 export async function encodeChunk(media: MediaRunner, o: EncodeChunkOptions): Promise<EncodeChunkResult> {
+  const { probe } = o;
+  if (!probe.decodable) throw new UndecodableChunkError(`${o.input} does not decode: ${probe.reason}`);
   const fps = o.fps ?? DEFAULT_FPS;
   const timing = slotTiming(o.slot, fps);
-  const probe = o.probe ?? (await probeChunk(media, o.input, { signal: o.signal }));
-  if (!probe.decodable) throw new UndecodableChunkError(`${o.input} does not decode: ${probe.reason}`);
   const resolutions: RenditionSizes = {};
   for (const r of o.renditions) resolutions[r] = o.resolutions?.[r] ?? renditionSize(r, probe);
-  const staging = await stageSegments(o.outDir, o.name, o.renditions, resolutions);
+  const segments = await segmentTargets(o.outDir, o.name, o.renditions, resolutions);
   const framesFps = o.frames?.fps ?? DEFAULT_FRAMES_FPS;
-  const frameStaging = o.frames ? await stageFrames(o.frames.dir, o.frames.thumbsDir, o.name) : undefined;
+  const frames = o.frames && (await frameFiles(o.frames, o.name, framesFps, timing));
   const frameSize = fitWidth(FRAME_MAX_WIDTH, probe);
   try {
     await media.ffmpeg(
@@ -201,11 +204,11 @@ export async function encodeChunk(media: MediaRunner, o: EncodeChunkOptions): Pr
         hasAudio: probe.hasAudio,
         timing,
         fps,
-        segments: staging.targets,
+        segments,
         scaleFlags: SCALE_FLAGS,
-        frames: frameStaging && {
-          pattern: join(frameStaging.frames, '%d.jpg'),
-          thumbsPattern: join(frameStaging.thumbs, '%d.jpg'),
+        frames: frames && {
+          pattern: frames.pattern,
+          thumbsPattern: frames.thumbsPattern,
           fps: framesFps,
           size: frameSize,
           thumbSize: fitWidth(THUMBNAIL_WIDTH, frameSize),
@@ -213,54 +216,54 @@ export async function encodeChunk(media: MediaRunner, o: EncodeChunkOptions): Pr
       }),
       {
         signal: o.signal,
-        timeoutMs: o.timeoutMs ?? runTimeoutMs(timing.durationSec),
+        timeoutMs: runTimeoutMs(timing.durationSec),
         verify: { frames: timing.frameCount },
         onProgress:
           o.onProgress &&
           (({ frame }) => frame !== null && o.onProgress?.(Math.min(1, frame / timing.frameCount))),
       },
     );
-    const segments = await staging.publish();
-    const chunkStartMs = o.frames?.chunkStartMs ?? 0;
-    const published = frameStaging
-      ? await frameStaging.publish((i) => `${chunkStartMs + frameOffsetMs(i, framesFps)}.jpg`)
-      : { frames: [], thumbnails: [] };
-    return { segments, timing: encodedTiming(timing), resolutions, hasAudio: probe.hasAudio, ...published };
-  } finally {
-    await staging.discard();
-    await frameStaging?.discard();
+  } catch (error) {
+    await removeFiles([...segments.map((s) => s.target), ...(frames?.written ?? [])]);
+    throw error;
   }
+  const named = { frames: [] as string[], thumbnails: [] as string[] };
+  for (const file of frames?.files ?? []) {
+    named.frames.push(await renameTo(file.frame, file.timeName));
+    named.thumbnails.push(await renameTo(file.thumb, file.timeName));
+  }
+  return { ...encoded(segments, timing), resolutions, hasAudio: probe.hasAudio, ...named };
 }
 
-/** Frames and thumbnails written into hidden folders, then moved under their time names. */
-async function stageFrames(framesDir: string, thumbsDir: string, name: string) {
-  const tag = `.${name}.${randomUUID()}`;
-  const frames = join(framesDir, tag);
-  const thumbs = join(thumbsDir, tag);
-  await mkdir(frames, { recursive: true });
-  await mkdir(thumbs, { recursive: true });
+/**
+ * Where the run writes the slot's analysis frames and thumbnails: numbered from 0 after the segment's
+ * name, in their folders (made here), each to be renamed by its time once written (`timeName`:
+ * milliseconds from the chunk start, `<chunkStartMs + offset>.jpg`).
+ */
+async function frameFiles(
+  o: { dir: string; thumbsDir: string; chunkStartMs: number },
+  name: string,
+  fps: number,
+  timing: SlotTiming,
+) {
+  await mkdir(o.dir, { recursive: true });
+  await mkdir(o.thumbsDir, { recursive: true });
+  const files = Array.from({ length: frameCount(timing.durationSec, fps) }, (_, i) => ({
+    frame: join(o.dir, `${name}-${i}.jpg`),
+    thumb: join(o.thumbsDir, `${name}-${i}.jpg`),
+    timeName: `${o.chunkStartMs + frameOffsetMs(i, fps)}.jpg`,
+  }));
   return {
-    frames,
-    thumbs,
-    async publish(nameOf: (index: number) => string): Promise<{ frames: string[]; thumbnails: string[] }> {
-      const indices = (await readdir(frames))
-        .map((f) => /^(\d+)\.jpg$/.exec(f)?.[1])
-        .filter((n): n is string => n !== undefined)
-        .map(Number)
-        .sort((a, b) => a - b);
-      const result = { frames: [] as string[], thumbnails: [] as string[] };
-      for (const i of indices) {
-        const final = nameOf(i);
-        await rename(join(frames, `${i}.jpg`), join(framesDir, final));
-        await rename(join(thumbs, `${i}.jpg`), join(thumbsDir, final));
-        result.frames.push(join(framesDir, final));
-        result.thumbnails.push(join(thumbsDir, final));
-      }
-      return result;
-    },
-    async discard(): Promise<void> {
-      await rm(frames, { recursive: true, force: true });
-      await rm(thumbs, { recursive: true, force: true });
-    },
+    pattern: join(o.dir, `${name}-%d.jpg`),
+    thumbsPattern: join(o.thumbsDir, `${name}-%d.jpg`),
+    files,
+    written: files.flatMap((file) => [file.frame, file.thumb]),
   };
+}
+
+/** Renames `file` to `name` in its folder; resolves with the new path. */
+async function renameTo(file: string, name: string): Promise<string> {
+  const renamed = join(dirname(file), name);
+  await rename(file, renamed);
+  return renamed;
 }

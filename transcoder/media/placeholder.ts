@@ -7,7 +7,13 @@ import { type SegmentTarget, segmentOutput } from './encoder.ts';
 import { labels, SILENCE, segmentAudio } from './filters.ts';
 import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
 import { type MediaRunner, runTimeoutMs } from './runner.ts';
-import { encodedTiming, type RenditionSizes, type SegmentsResult, stageSegments } from './segments.ts';
+import {
+  encoded,
+  type RenditionSizes,
+  removeFiles,
+  type SegmentsResult,
+  segmentTargets,
+} from './segments.ts';
 import { DEFAULT_FPS, type Slot, type SlotTiming, slotTiming } from './timing.ts';
 
 export interface PlaceholderPlan {
@@ -62,14 +68,15 @@ export async function encodePlaceholder(
 ): Promise<SegmentsResult> {
   const fps = o.fps ?? DEFAULT_FPS;
   const timing = slotTiming(o.slot, fps);
-  const staging = await stageSegments(o.outDir, o.name, o.renditions, o.resolutions);
+  const segments = await segmentTargets(o.outDir, o.name, o.renditions, o.resolutions);
   try {
-    await media.ffmpeg(placeholderJob({ timing, fps, segments: staging.targets }), {
+    await media.ffmpeg(placeholderJob({ timing, fps, segments }), {
       signal: o.signal,
       timeoutMs: runTimeoutMs(timing.durationSec),
     });
-    return { segments: await staging.publish(), timing: encodedTiming(timing) };
-  } finally {
-    await staging.discard();
+  } catch (error) {
+    await removeFiles(segments.map((s) => s.target));
+    throw error;
   }
+  return encoded(segments, timing);
 }

@@ -2,8 +2,7 @@
  * What chunk and placeholder encodes share: where a slot's segments go, one file per rendition, and what
  * an encode says about them.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Rendition } from '../../contracts/storage.ts';
 import type { SegmentTarget } from './encoder.ts';
@@ -20,44 +19,36 @@ export interface SegmentsResult {
   timing: Pick<SlotTiming, 'startSec' | 'durationSec' | 'frameCount'>;
 }
 
-/** The slot as encoded, as `SegmentsResult` reports it. */
-export function encodedTiming(t: SlotTiming): SegmentsResult['timing'] {
-  return { startSec: t.startSec, durationSec: t.durationSec, frameCount: t.frameCount };
+/** What an encode of `targets` over the slot placed as `t` made. */
+export function encoded(targets: readonly SegmentTarget[], t: SlotTiming): SegmentsResult {
+  return {
+    segments: Object.fromEntries(targets.map((s) => [s.rendition, s.target])),
+    timing: { startSec: t.startSec, durationSec: t.durationSec, frameCount: t.frameCount },
+  };
 }
 
-/** Segment files written under a temporary name beside their final one, renamed on success. */
-export async function stageSegments(
+/** Each rendition's segment file, `outDir/<rendition>/<name>.ts`, its folder made. */
+export async function segmentTargets(
   outDir: string,
   name: string,
   renditions: Rendition[],
   sizes: RenditionSizes,
-) {
-  const tag = randomUUID();
-  const targets: (SegmentTarget & { final: string })[] = [];
+): Promise<SegmentTarget[]> {
+  const targets: SegmentTarget[] = [];
   for (const rendition of renditions) {
     const size = sizes[rendition];
     if (!size) throw new RangeError(`no resolution given for rendition ${rendition}`);
     const dir = join(outDir, rendition);
     await mkdir(dir, { recursive: true });
-    targets.push({
-      rendition,
-      size,
-      target: join(dir, `.${name}.${tag}.ts`),
-      final: join(dir, `${name}.ts`),
-    });
+    targets.push({ rendition, size, target: join(dir, `${name}.ts`) });
   }
-  return {
-    targets,
-    async publish(): Promise<Partial<Record<Rendition, string>>> {
-      const segments: Partial<Record<Rendition, string>> = {};
-      for (const t of targets) {
-        await rename(t.target, t.final);
-        segments[t.rendition] = t.final;
-      }
-      return segments;
-    },
-    async discard(): Promise<void> {
-      await Promise.all(targets.map((t) => rm(t.target, { force: true })));
-    },
-  };
+  return targets;
+}
+
+/**
+ * Removes what a failed run was to write, whatever of it exists: an output cut short never stays under
+ * the name of a complete one.
+ */
+export async function removeFiles(files: readonly string[]): Promise<void> {
+  await Promise.all(files.map((file) => rm(file, { force: true })));
 }

@@ -2,8 +2,7 @@
  * The whole recording as one MP4 (the seed's `stitched_video/`): the segments of one rendition copied,
  * not re-encoded, so it costs little more than reading them.
  */
-import { readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { readMediaPlaylist } from '../playlists/hls.ts';
 import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
@@ -51,8 +50,8 @@ const FormatProbe = z.object({ format: z.object({ duration: z.coerce.number() })
 
 /**
  * Copies the segments of a local VOD playlist (one rendition, with `#EXT-X-ENDLIST`: a live playlist
- * would be polled for more) into `output`, an MP4 with its index first, written under a temporary name
- * and renamed when complete. Resolves with the MP4's duration as ffprobe reads it.
+ * would be polled for more) into `output`, an MP4 with its index first; a run that fails leaves no file
+ * behind. Resolves with the MP4's duration as ffprobe reads it.
  */
 export async function stitch(
   media: MediaRunner,
@@ -64,9 +63,8 @@ export async function stitch(
   },
 ): Promise<{ output: string; durationSec: number }> {
   const total = await playlistDuration(o.playlist);
-  const partial = join(dirname(o.output), `.${process.pid}-${Date.now()}.mp4.partial`);
   try {
-    await media.ffmpeg(stitchJob({ playlist: o.playlist, target: partial }), {
+    await media.ffmpeg(stitchJob({ playlist: o.playlist, target: o.output }), {
       signal: o.signal,
       // A copy: far faster than realtime, so a second per second of recording is a generous limit.
       timeoutMs: runTimeoutMs(total, 1000),
@@ -75,9 +73,9 @@ export async function stitch(
           ? ({ seconds }) => seconds !== null && o.onProgress?.(Math.min(1, seconds / total))
           : undefined,
     });
-    await rename(partial, o.output);
-  } finally {
-    await rm(partial, { force: true });
+  } catch (error) {
+    await rm(o.output, { force: true });
+    throw error;
   }
   const probe = await media.ffprobe(
     ['-hide_banner', '-v', 'error', '-show_entries', 'format=duration', '-of', 'json', o.output],

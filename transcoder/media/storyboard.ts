@@ -3,8 +3,8 @@
  * tile with a media fragment (`sheet_0.jpg#xywh=x,y,w,h`, W3C Media Fragments URI 1.0 §4.2.1), the form
  * hls.js-based players and Video.js thumbnail plugins read.
  */
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { imagesOutput, THUMBNAIL_QUALITY } from './encoder.ts';
 import { scaleTo } from './filters.ts';
@@ -149,8 +149,8 @@ async function videoSize(media: MediaRunner, source: string, signal?: AbortSigna
 
 /**
  * Sprite sheets and `storyboard.vtt` for a session, into `outDir`. `source` is a local VOD playlist (the
- * smallest rendition is plenty) or a media file; its first frame is taken as time 0 of the session.
- * The sheets are written in a hidden folder and moved in when complete.
+ * smallest rendition is plenty) or a media file; its first frame is taken as time 0 of the session. A run
+ * that fails leaves no sheet behind.
  */
 export async function buildStoryboard(
   media: MediaRunner,
@@ -158,8 +158,8 @@ export async function buildStoryboard(
 ): Promise<{ vtt: string; sheets: string[] }> {
   const sourceSize = await videoSize(media, o.source, o.signal);
   const layout = storyboardLayout(o.durationSec, sourceSize);
-  const staging = join(o.outDir, `.storyboard-${process.pid}-${Date.now()}`);
-  await mkdir(staging, { recursive: true });
+  await mkdir(o.outDir, { recursive: true });
+  const sheets = Array.from({ length: layout.sheetCount }, (_, i) => join(o.outDir, sheetName(i)));
   try {
     await media.ffmpeg(
       storyboardJob({
@@ -170,24 +170,20 @@ export async function buildStoryboard(
         tile: layout.tile,
         columns: layout.columns,
         rows: layout.rows,
-        pattern: join(staging, 'sheet_%d.jpg'),
+        pattern: join(o.outDir, 'sheet_%d.jpg'),
         keyframesOnly: layout.intervalSec >= KEYFRAMES_ONLY_FROM_SEC,
       }),
       // Decodes the smallest rendition (or only its keyframes): far faster than realtime.
       { signal: o.signal, timeoutMs: runTimeoutMs(o.durationSec, 1000) },
     );
-    const written = new Set(await readdir(staging));
-    const sheets: string[] = [];
-    for (let i = 0; i < layout.sheetCount; i++) {
-      if (!written.has(sheetName(i))) throw new Error(`storyboard sheet ${sheetName(i)} was not written`);
-      const final = join(o.outDir, sheetName(i));
-      await rename(join(staging, sheetName(i)), final);
-      sheets.push(final);
-    }
-    const vtt = join(o.outDir, 'storyboard.vtt');
-    await writeFile(vtt, storyboardVtt(layout, o.durationSec));
-    return { vtt, sheets };
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+    const written = new Set(await readdir(o.outDir));
+    const missing = sheets.find((sheet) => !written.has(basename(sheet)));
+    if (missing) throw new Error(`storyboard sheet ${basename(missing)} was not written`);
+  } catch (error) {
+    await Promise.all(sheets.map((sheet) => rm(sheet, { force: true })));
+    throw error;
   }
+  const vtt = join(o.outDir, 'storyboard.vtt');
+  await writeFile(vtt, storyboardVtt(layout, o.durationSec));
+  return { vtt, sheets };
 }
