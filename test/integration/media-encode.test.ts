@@ -25,7 +25,7 @@ import {
   TIMELINE_BASE_OFFSET_SEC,
 } from '../../transcoder/media/index.ts';
 import { makeChunk, makeResizingChunk, makeSyncChunk, makeUndecodableChunk } from '../support/chunks.ts';
-import { blackSpans, h264Fields, media } from '../support/media.ts';
+import { blackSpans, h264Fields, media, topLevelBoxes } from '../support/media.ts';
 
 const run = promisify(execFile);
 
@@ -372,30 +372,40 @@ describe('storyboard and stitched video', () => {
     expect(streams[0]).toEqual({ width: 6 * 160, height: 90 });
   });
 
-  it('stitches a fast-start MP4 as long as the timeline', async () => {
+  it('stitches an MP4 of the video and audio, as long as its playlist within a frame, index first', async () => {
     const fractions: number[] = [];
+    const source = await playlist('720p');
     const stitched = await stitch(media, {
-      playlist: await playlist('720p'),
+      playlist: source,
       output: join(dir, 'recording.mp4'),
       onProgress: (f) => fractions.push(f),
     });
-    expect(Math.abs(stitched.durationSec - SESSION_SEC)).toBeLessThan(1 / FPS);
-    const { streams } = await ffprobeJson<{ streams: { codec_type: string; duration: string }[] }>([
+    const playlistSec = [...(await readFile(source, 'utf8')).matchAll(/^#EXTINF:([\d.]+),/gm)].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
+    expect(playlistSec).toBeCloseTo(SESSION_SEC, 6);
+    const { format, streams } = await ffprobeJson<{
+      format: { format_name: string; duration: string; tags: { major_brand: string } };
+      streams: { codec_type: string; codec_name: string; duration: string }[];
+    }>([
       '-show_entries',
-      'stream=codec_type,duration',
+      'format=format_name,duration:format_tags=major_brand:stream=codec_type,codec_name,duration',
       stitched.output,
     ]);
-    expect(streams.map((s) => s.codec_type)).toEqual(['video', 'audio']);
-    expect(Number(streams[0]?.duration)).toBeCloseTo(SESSION_SEC, 6);
+    expect(format.format_name.split(',')).toContain('mp4');
+    expect(format.tags.major_brand).toBe('isom');
+    expect(streams.map((s) => [s.codec_type, s.codec_name])).toEqual([
+      ['video', 'h264'],
+      ['audio', 'aac'],
+    ]);
+    for (const duration of [stitched.durationSec, Number(format.duration), Number(streams[0]?.duration)]) {
+      expect(Math.abs(duration - playlistSec)).toBeLessThan(1 / FPS);
+    }
     expect(fractions.at(-1)).toBeGreaterThan(0.9);
     // faststart: the index (moov) comes before the media data (mdat) among the top-level boxes.
-    const bytes = await readFile(stitched.output);
-    const boxes: string[] = [];
-    for (let at = 0; at + 8 <= bytes.length; ) {
-      boxes.push(bytes.toString('latin1', at + 4, at + 8));
-      at += bytes.readUInt32BE(at);
-    }
-    expect(boxes.indexOf('moov')).toBeGreaterThan(-1);
+    const boxes = await topLevelBoxes(stitched.output);
+    expect(boxes).toContain('moov');
     expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
     expect(await ffmpegComplaints(['-v', 'error', '-i', stitched.output, '-f', 'null', '-'])).toBe('');
   });
