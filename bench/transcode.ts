@@ -529,7 +529,10 @@ async function synthesizeLong(o: {
   });
 }
 
-/** The notes' one-pass ladder on the session joined into one file (joined once, not timed). */
+/**
+ * The reference: one ffmpeg run making the whole ladder from the session joined into one file (joined
+ * once, not timed).
+ */
 async function referenceLadder(chunks: GeneratedChunk[], runDir: string, label: string) {
   const input = join(CACHE, 'session-10min.webm');
   if (!existsSync(input)) {
