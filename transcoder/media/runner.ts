@@ -47,8 +47,6 @@ export interface ProbeRun {
 }
 
 export interface MediaRunner {
-  /** ffmpeg and ffprobe runs at a time. */
-  readonly slots: number;
   /**
    * Runs one ffmpeg job to completion. Resolves when ffmpeg exits 0 (and passes `verify`); rejects with
    * an `FfmpegError` otherwise, or with the signal's reason when aborted.
@@ -79,7 +77,6 @@ export function createMediaRunner(o: { slots: number; log: Logger }): MediaRunne
 
 function bind(limit: LimitFunction, log: Logger): MediaRunner {
   return {
-    slots: limit.concurrency,
     ffmpeg: (job, o = {}) => inSlot(limit, 'ffmpeg', o.signal, () => runFfmpeg(log, job, o)),
     ffprobe: (args, o = {}) => inSlot(limit, 'ffprobe', o.signal, () => runFfprobe(log, args, o)),
     withLog: (other) => bind(limit, other),
