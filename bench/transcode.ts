@@ -30,7 +30,7 @@ import { formatChunkName, RENDITIONS } from '../contracts/storage.ts';
 import { makeChunk } from '../test/support/chunks.ts';
 import { chunkJob, finalizeJob } from '../test/support/jobs.ts';
 import { TRANSCODER_ENV, TRANSCODER_NODE_ARGS } from '../transcoder/launch.ts';
-import { SEGMENT_MUXING } from '../transcoder/media/args.ts';
+import { SEGMENT_MUXING } from '../transcoder/media/encoder.ts';
 import { mapLimit } from '../transcoder/parallel.ts';
 import { assetKeys } from '../transcoder/storage/layout.ts';
 import { ChunkEntry } from '../transcoder/storage/records.ts';
@@ -530,7 +530,10 @@ async function synthesizeLong(o: {
   });
 }
 
-/** The notes' one-pass ladder on the session joined into one file (joined once, not timed). */
+/**
+ * The reference: one ffmpeg run making the whole ladder from the session joined into one file (joined
+ * once, not timed).
+ */
 async function referenceLadder(chunks: GeneratedChunk[], runDir: string, label: string) {
   const input = join(CACHE, 'session-10min.webm');
   if (!existsSync(input)) {

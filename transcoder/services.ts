@@ -7,7 +7,7 @@ import type { Config } from './config.ts';
 import { MAX_WAIT_SECONDS } from './consumer/pool.ts';
 import type { JobServices } from './jobs/index.ts';
 import type { Logger } from './log.ts';
-import { setMediaSlots } from './media/ffmpeg.ts';
+import { createMediaRunner } from './media/runner.ts';
 import { createReporter } from './report.ts';
 import { createS3Client, createStorage } from './storage/s3.ts';
 
@@ -27,11 +27,10 @@ function createSqsClient(config: Pick<Config, 'aws' | 'sqs' | 'upstreamTimeoutMs
 }
 
 /**
- * Storage, reporter, settings and logger for job handlers, and the SQS client they report through; also
- * sets the process's media slots (how many ffmpeg/ffprobe runs at once).
+ * Storage, reporter, settings, logger and the media runner (`MEDIA_SLOTS` ffmpeg/ffprobe runs at once)
+ * for job handlers, and the SQS client they report through.
  */
 export function createServices(config: Config, log: Logger): { sqs: SQSClient; services: JobServices } {
-  setMediaSlots(config.mediaSlots);
   const sqs = createSqsClient(config);
   return {
     sqs,
@@ -46,6 +45,7 @@ export function createServices(config: Config, log: Logger): { sqs: SQSClient; s
       }),
       settings: config,
       log,
+      media: createMediaRunner({ slots: config.mediaSlots, log }),
     },
   };
 }

@@ -25,7 +25,7 @@ import {
   videoColour,
   WHITE_HALF,
 } from '../support/colour.ts';
-import { h264Fields } from '../support/media.ts';
+import { h264Fields, media } from '../support/media.ts';
 
 let dir: string;
 
@@ -44,16 +44,16 @@ interface Session {
 }
 
 async function encodeSession(input: string, name: string): Promise<Session> {
-  const probe = await probeChunk(input);
+  const probe = await probeChunk(media, input);
   expect(probe.decodable).toBe(true);
   const renditions = renditionsFor(probe.height);
   const outDir = join(dir, name);
   const encode = (segment: string, startSec: number, durationSec: number) =>
-    encodeChunk({ input, outDir, name: segment, slot: { startSec, durationSec }, renditions, probe });
+    encodeChunk(media, { input, outDir, name: segment, slot: { startSec, durationSec }, renditions, probe });
   const chunk = await encode('chunk', 0, 2);
   // As finalize re-encodes a chunk that the next one overlaps: the same chunk over a shorter slot.
   const cut = await encode('cut', 2, 1);
-  const placeholder = await encodePlaceholder({
+  const placeholder = await encodePlaceholder(media, {
     outDir,
     name: 'placeholder',
     slot: { startSec: 3, durationSec: 1 },

@@ -4,14 +4,15 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RENDITIONS, type Rendition } from '../../contracts/storage.ts';
-import { runFfmpeg, setMediaSlots } from '../../transcoder/media/ffmpeg.ts';
+import { createJsonLogger } from '../../transcoder/log.ts';
 import {
   buildStoryboard,
+  createMediaRunner,
   type EncodeChunkResult,
   encodeChunk,
   encodePlaceholder,
@@ -24,7 +25,7 @@ import {
   TIMELINE_BASE_OFFSET_SEC,
 } from '../../transcoder/media/index.ts';
 import { makeChunk, makeResizingChunk, makeSyncChunk, makeUndecodableChunk } from '../support/chunks.ts';
-import { blackSpans, h264Fields } from '../support/media.ts';
+import { blackSpans, h264Fields, media, topLevelBoxes } from '../support/media.ts';
 
 const run = promisify(execFile);
 
@@ -130,8 +131,9 @@ beforeAll(async () => {
   };
   for (const item of SESSION) {
     if (item.kind === 'chunk') {
-      const result = await encodeChunk({
+      const result = await encodeChunk(media, {
         input: inputs[item.name],
+        probe: await probeChunk(media, inputs[item.name]),
         outDir: out,
         name: item.name,
         slot: item.slot,
@@ -149,7 +151,7 @@ beforeAll(async () => {
     } else {
       encoded.set(
         item.name,
-        await encodePlaceholder({
+        await encodePlaceholder(media, {
           outDir: out,
           name: item.name,
           slot: item.slot,
@@ -268,9 +270,11 @@ describe('chunk and placeholder segments', () => {
 describe('audio/video sync', () => {
   it('keeps a beep on the flash it was recorded with, wherever the slot starts', async () => {
     const input = await makeSyncChunk(dir, 1);
+    const probe = await probeChunk(media, input);
     for (const startSec of [3.37, 7.23]) {
-      const { segments } = await encodeChunk({
+      const { segments } = await encodeChunk(media, {
         input,
+        probe,
         outDir: join(dir, 'sync'),
         name: `s${startSec}`,
         slot: { startSec, durationSec: 3 },
@@ -348,7 +352,7 @@ describe('frames and thumbnails', () => {
 
 describe('storyboard and stitched video', () => {
   it('covers the whole session with tiles on sprite sheets', async () => {
-    const storyboard = await buildStoryboard({
+    const storyboard = await buildStoryboard(media, {
       source: await playlist('360p'),
       durationSec: SESSION_SEC,
       outDir: join(dir, 'storyboard'),
@@ -368,30 +372,40 @@ describe('storyboard and stitched video', () => {
     expect(streams[0]).toEqual({ width: 6 * 160, height: 90 });
   });
 
-  it('stitches a fast-start MP4 as long as the timeline', async () => {
+  it('stitches an MP4 of the video and audio, as long as its playlist within a frame, index first', async () => {
     const fractions: number[] = [];
-    const stitched = await stitch({
-      playlist: await playlist('720p'),
+    const source = await playlist('720p');
+    const stitched = await stitch(media, {
+      playlist: source,
       output: join(dir, 'recording.mp4'),
       onProgress: (f) => fractions.push(f),
     });
-    expect(Math.abs(stitched.durationSec - SESSION_SEC)).toBeLessThan(1 / FPS);
-    const { streams } = await ffprobeJson<{ streams: { codec_type: string; duration: string }[] }>([
+    const playlistSec = [...(await readFile(source, 'utf8')).matchAll(/^#EXTINF:([\d.]+),/gm)].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
+    expect(playlistSec).toBeCloseTo(SESSION_SEC, 6);
+    const { format, streams } = await ffprobeJson<{
+      format: { format_name: string; duration: string; tags: { major_brand: string } };
+      streams: { codec_type: string; codec_name: string; duration: string }[];
+    }>([
       '-show_entries',
-      'stream=codec_type,duration',
+      'format=format_name,duration:format_tags=major_brand:stream=codec_type,codec_name,duration',
       stitched.output,
     ]);
-    expect(streams.map((s) => s.codec_type)).toEqual(['video', 'audio']);
-    expect(Number(streams[0]?.duration)).toBeCloseTo(SESSION_SEC, 6);
+    expect(format.format_name.split(',')).toContain('mp4');
+    expect(format.tags.major_brand).toBe('isom');
+    expect(streams.map((s) => [s.codec_type, s.codec_name])).toEqual([
+      ['video', 'h264'],
+      ['audio', 'aac'],
+    ]);
+    for (const duration of [stitched.durationSec, Number(format.duration), Number(streams[0]?.duration)]) {
+      expect(Math.abs(duration - playlistSec)).toBeLessThan(1 / FPS);
+    }
     expect(fractions.at(-1)).toBeGreaterThan(0.9);
     // faststart: the index (moov) comes before the media data (mdat) among the top-level boxes.
-    const bytes = await readFile(stitched.output);
-    const boxes: string[] = [];
-    for (let at = 0; at + 8 <= bytes.length; ) {
-      boxes.push(bytes.toString('latin1', at + 4, at + 8));
-      at += bytes.readUInt32BE(at);
-    }
-    expect(boxes.indexOf('moov')).toBeGreaterThan(-1);
+    const boxes = await topLevelBoxes(stitched.output);
+    expect(boxes).toContain('moov');
     expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
     expect(await ffmpegComplaints(['-v', 'error', '-i', stitched.output, '-f', 'null', '-'])).toBe('');
   });
@@ -400,10 +414,10 @@ describe('storyboard and stitched video', () => {
 describe('failures', () => {
   it('stops ffmpeg when aborted and leaves no segment behind', async () => {
     const input = await makeChunk(dir, { name: 'abort.webm', width: 640, height: 360, durationSec: 2 });
-    const probe = await probeChunk(input);
+    const probe = await probeChunk(media, input);
     const controller = new AbortController();
     const outDir = join(dir, 'aborted');
-    const pending = encodeChunk({
+    const pending = encodeChunk(media, {
       input,
       outDir,
       name: 'x',
@@ -423,27 +437,24 @@ describe('failures', () => {
       inputs: [{ options: ['-f', 'lavfi'], source: 'testsrc2=s=320x240:r=25:d=3600' }],
       outputs: [{ options: ['-f', 'null'], target: '-' }],
     };
-    setMediaSlots(1);
-    try {
-      const busy = new AbortController();
-      const running = runFfmpeg(busyJob, { signal: busy.signal });
-      const waiting = new AbortController();
-      const queued = runFfmpeg(busyJob, { signal: waiting.signal });
-      const abortedAt = performance.now();
-      waiting.abort(new Error('not needed any more'));
-      await expect(queued).rejects.toThrow('not needed any more');
-      expect(performance.now() - abortedAt).toBeLessThan(1000);
-      busy.abort(new Error('job cancelled'));
-      await expect(running).rejects.toThrow('job cancelled');
-    } finally {
-      setMediaSlots(availableParallelism());
-    }
+    const oneSlot = createMediaRunner({ slots: 1, log: createJsonLogger({}, { write: () => {} }) });
+    const busy = new AbortController();
+    const running = oneSlot.ffmpeg(busyJob, { signal: busy.signal });
+    const waiting = new AbortController();
+    const queued = oneSlot.ffmpeg(busyJob, { signal: waiting.signal });
+    const abortedAt = performance.now();
+    waiting.abort(new Error('not needed any more'));
+    await expect(queued).rejects.toThrow('not needed any more');
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
+    busy.abort(new Error('job cancelled'));
+    await expect(running).rejects.toThrow('job cancelled');
   });
 
   it('keeps encoding a chunk whose picture size changes halfway', async () => {
     const input = await makeResizingChunk(dir);
-    const result = await encodeChunk({
+    const result = await encodeChunk(media, {
       input,
+      probe: await probeChunk(media, input),
       outDir: join(dir, 'resized'),
       name: 'r',
       slot: { startSec: 0, durationSec: 2 },
@@ -474,7 +485,7 @@ describe('failures', () => {
       hasAudio: false,
       videoCodec: 'vp8',
     };
-    const error = await encodeChunk({
+    const error = await encodeChunk(media, {
       input: garbage,
       outDir: join(dir, 'failed'),
       name: 'x',
@@ -493,10 +504,10 @@ describe('failures', () => {
     ['frameless', /^no video frame decoded$/],
   ] as const)('fails a %s chunk, which its probe passes, as a failure of the input', async (kind, reason) => {
     const input = await makeUndecodableChunk(dir, kind);
-    const probe = await probeChunk(input);
+    const probe = await probeChunk(media, input);
     expect(probe.decodable).toBe(true);
     const outDir = join(dir, `verified-${kind}`);
-    const error = await encodeChunk({
+    const error = await encodeChunk(media, {
       input,
       outDir,
       name: kind,

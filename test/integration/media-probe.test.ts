@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeChunk } from '../../transcoder/media/index.ts';
 import { makeChunk, makeUndecodableChunk } from '../support/chunks.ts';
+import { media } from '../support/media.ts';
 
 let dir: string;
 
@@ -18,7 +19,10 @@ afterAll(async () => {
 
 describe('probeChunk', () => {
   it('reads a VP8 chunk without audio, whose duration is its last frame', async () => {
-    const probe = await probeChunk(await makeChunk(dir, { codec: 'vp8', durationSec: 2, contentSec: 1.5 }));
+    const probe = await probeChunk(
+      media,
+      await makeChunk(dir, { codec: 'vp8', durationSec: 2, contentSec: 1.5 }),
+    );
     expect(probe).toMatchObject({
       decodable: true,
       width: 320,
@@ -33,6 +37,7 @@ describe('probeChunk', () => {
 
   it('reads a VP9 chunk with audio', async () => {
     const probe = await probeChunk(
+      media,
       await makeChunk(dir, { codec: 'vp9', width: 640, height: 360, audio: true }),
     );
     expect(probe).toMatchObject({
@@ -46,7 +51,7 @@ describe('probeChunk', () => {
   });
 
   it('returns a garbage chunk as undecodable, with a reason', async () => {
-    const probe = await probeChunk(await makeUndecodableChunk(dir, 'garbage'));
+    const probe = await probeChunk(media, await makeUndecodableChunk(dir, 'garbage'));
     expect(probe.decodable).toBe(false);
     expect(probe.reason).toMatch(/\S/);
   });
@@ -55,7 +60,7 @@ describe('probeChunk', () => {
     const whole = await readFile(await makeChunk(dir, { name: 'cut-early.webm', audio: true }));
     const cut = join(dir, 'cut-at-700-bytes.webm');
     await writeFile(cut, whole.subarray(0, 700));
-    expect(await probeChunk(cut)).toMatchObject({
+    expect(await probeChunk(media, cut)).toMatchObject({
       decodable: false,
       reason: expect.stringContaining('File ended prematurely'),
     });
@@ -64,7 +69,7 @@ describe('probeChunk', () => {
   it.each(['truncated', 'frameless'] as const)(
     'leaves a %s chunk, whose headers are sound, to the encode to judge',
     async (kind) => {
-      const probe = await probeChunk(await makeUndecodableChunk(dir, kind));
+      const probe = await probeChunk(media, await makeUndecodableChunk(dir, kind));
       expect(probe).toMatchObject({ decodable: true, width: 320, height: 180, hasAudio: true });
     },
   );
@@ -72,7 +77,7 @@ describe('probeChunk', () => {
   it('returns an empty file as undecodable', async () => {
     const empty = join(dir, 'empty.webm');
     await writeFile(empty, '');
-    expect(await probeChunk(empty)).toMatchObject({
+    expect(await probeChunk(media, empty)).toMatchObject({
       decodable: false,
       reason: expect.stringContaining('EBML'),
     });
@@ -80,7 +85,7 @@ describe('probeChunk', () => {
 
   it('gives up on a decode that takes too long, with an error to retry rather than a verdict', async () => {
     const chunk = await makeChunk(dir, { name: 'slow.webm', durationSec: 2 });
-    await expect(probeChunk(chunk, { timeoutMs: 1 })).rejects.toMatchObject({
+    await expect(probeChunk(media, chunk, { timeoutMs: 1 })).rejects.toMatchObject({
       name: 'FfmpegError',
       timedOut: true,
       message: 'ffprobe timed out after 1 ms',
@@ -90,7 +95,7 @@ describe('probeChunk', () => {
   it('rejects when the caller aborts', async () => {
     const chunk = await makeChunk(dir, { name: 'aborted.webm', durationSec: 2 });
     await expect(
-      probeChunk(chunk, { signal: AbortSignal.abort(new Error('shutting down')) }),
+      probeChunk(media, chunk, { signal: AbortSignal.abort(new Error('shutting down')) }),
     ).rejects.toThrow('shutting down');
   });
 });

@@ -19,6 +19,7 @@ import {
   stitch,
 } from '../../transcoder/media/index.ts';
 import { type RecordedChunk, recordMediaRecorderChunks } from '../support/chunks.ts';
+import { media } from '../support/media.ts';
 
 const run = promisify(execFile);
 
@@ -36,19 +37,21 @@ beforeAll(async () => {
     height: 360,
     audio: true,
   });
-  probes = await Promise.all(chunks.map((c) => probeChunk(c.file)));
+  probes = await Promise.all(chunks.map((c) => probeChunk(media, c.file)));
   const origin = chunks[0]?.startMs ?? 0;
   for (const [i, chunk] of chunks.entries()) {
+    const probe = probes[i];
+    if (!probe) throw new Error(`no probe of chunk ${i}`);
     // A slot runs to the next chunk's recorded start, so the recorder's restart gap is covered.
     const end = chunks[i + 1]?.startMs ?? chunk.startMs + chunk.durationMs;
     encoded.push(
-      await encodeChunk({
+      await encodeChunk(media, {
         input: chunk.file,
         outDir: join(dir, 'out'),
         name: `seg${i}`,
         slot: { startSec: (chunk.startMs - origin) / 1000, durationSec: (end - chunk.startMs) / 1000 },
-        renditions: renditionsFor(probes[i]?.height ?? 0),
-        probe: probes[i],
+        renditions: renditionsFor(probe.height),
+        probe,
         frames: { dir: join(dir, 'frames'), thumbsDir: join(dir, 'thumbs'), chunkStartMs: chunk.startMs },
       }),
     );
@@ -104,7 +107,7 @@ describe('MediaRecorder chunks', () => {
     const first = chunks[0];
     const last = chunks.at(-1);
     const timelineSec = ((last?.startMs ?? 0) + (last?.durationMs ?? 0) - (first?.startMs ?? 0)) / 1000;
-    const stitched = await stitch({ playlist, output: join(dir, 'recording.mp4') });
+    const stitched = await stitch(media, { playlist, output: join(dir, 'recording.mp4') });
     expect(Math.abs(stitched.durationSec - timelineSec)).toBeLessThanOrEqual(1 / DEFAULT_FPS);
   });
 

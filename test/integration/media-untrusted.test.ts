@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeChunk, isInputFailure, probeChunk } from '../../transcoder/media/index.ts';
 import { makeChunk } from '../support/chunks.ts';
+import { media } from '../support/media.ts';
 
 const run = promisify(execFile);
 
@@ -96,14 +97,14 @@ describe.each(TRICKS)('%s', (trick, ext, write) => {
   });
 
   it('does not probe as a chunk, and says why', async () => {
-    const probe = await probeChunk(chunk);
+    const probe = await probeChunk(media, chunk);
     expect(probe.decodable).toBe(false);
     expect(probe.reason).toMatch(/\S/);
   });
 
   it('fails its encode as a failure of the input, writing nothing, even when a probe passed it', async () => {
     const outDir = join(dir, `out-${TRICKS.findIndex(([name]) => name === trick)}`);
-    const error = await encodeChunk({
+    const error = await encodeChunk(media, {
       input: chunk,
       outDir,
       name: 'c',
@@ -131,6 +132,6 @@ describe('a chunk that is what its name says', () => {
     const webm = await makeChunk(dir, { name: 'plain.webm' });
     const mp4 = join(dir, 'plain.mp4');
     await run('ffmpeg', ['-v', 'error', '-i', webm, '-c:v', 'libx264', '-y', mp4]);
-    for (const file of [webm, mp4]) expect((await probeChunk(file)).decodable).toBe(true);
+    for (const file of [webm, mp4]) expect((await probeChunk(media, file)).decodable).toBe(true);
   });
 });

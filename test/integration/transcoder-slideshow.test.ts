@@ -22,7 +22,7 @@ import { createReporter } from '../../transcoder/report.ts';
 import { createStorage, type Storage } from '../../transcoder/storage/s3.ts';
 import { LIMITED_BT709, videoColour } from '../support/colour.ts';
 import { finalizeJob } from '../support/jobs.ts';
-import { solidJpeg } from '../support/media.ts';
+import { media, solidJpeg } from '../support/media.ts';
 
 const run = promisify(execFile);
 const TENANT = '6c5b4a39-2817-4f60-9e5d-4c3b2a190817';
@@ -94,6 +94,7 @@ beforeAll(async () => {
     }),
     settings: { workDir: work, framesFps: 1, gapThresholdMs: 500, liveHoldMs: 30_000, mediaSlots: 2 },
     log: createJsonLogger({}, { write: () => {} }),
+    media,
   };
   for (const shot of SHOTS) {
     const file = join(work, `${shot.seq}.jpg`);

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { type ChunkExtension, formatChunkName } from '../../contracts/storage.ts';
-import { runFfmpeg } from '../../transcoder/media/ffmpeg.ts';
+import { media } from './media.ts';
 
 export interface GeneratedChunkOptions {
   /** File name inside `dir`; by default one derived from the options. */
@@ -70,7 +70,7 @@ export async function makeChunk(dir: string, o: GeneratedChunkOptions = {}): Pro
     codec === 'vp8'
       ? ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '400k']
       : ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-b:v', '400k'];
-  await runFfmpeg({
+  await media.ffmpeg({
     global: ['-hide_banner', '-nostdin', '-v', 'error'],
     inputs: [
       { options: ['-f', 'lavfi'], source: editorSource(width, height, fps, contentSec) + keep },
@@ -112,7 +112,7 @@ export async function makeResizingChunk(dir: string, width = 320, height = 180):
     file: join(dir, `resize-piece-${i}.webm`),
   }));
   for (const { w, file } of pieces) {
-    await runFfmpeg({
+    await media.ffmpeg({
       global: ['-hide_banner', '-nostdin', '-v', 'error'],
       inputs: [{ options: ['-f', 'lavfi'], source: editorSource(w, height, 10, 1) }],
       outputs: [
@@ -123,7 +123,7 @@ export async function makeResizingChunk(dir: string, width = 320, height = 180):
   const list = join(dir, 'resize-pieces.txt');
   await writeFile(list, pieces.map((p) => `file '${p.file}'\n`).join(''));
   const file = join(dir, 'resizing.webm');
-  await runFfmpeg({
+  await media.ffmpeg({
     global: ['-hide_banner', '-nostdin', '-v', 'error'],
     inputs: [{ options: ['-f', 'concat', '-safe', '0'], source: list }],
     outputs: [{ options: ['-c', 'copy', '-f', 'webm'], target: file }],
@@ -138,7 +138,7 @@ export async function makeResizingChunk(dir: string, width = 320, height = 180):
 export async function makeSyncChunk(dir: string, atSec = 1, durationSec = 3): Promise<string> {
   const file = join(dir, `sync-${atSec}.webm`);
   const during = `between(t,${atSec},${atSec + 0.099})`;
-  await runFfmpeg({
+  await media.ffmpeg({
     global: ['-hide_banner', '-nostdin', '-v', 'error'],
     inputs: [
       {
@@ -188,7 +188,7 @@ export async function makeUndecodableChunk(
     return file;
   }
   if (kind === 'frameless') {
-    await runFfmpeg({
+    await media.ffmpeg({
       global: [
         '-hide_banner',
         '-nostdin',

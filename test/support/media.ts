@@ -1,8 +1,18 @@
 /** Checks on produced media with the real ffmpeg, shared by the transcoder's tests. */
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
+import { createJsonLogger } from '../../transcoder/log.ts';
+import { createMediaRunner } from '../../transcoder/media/runner.ts';
 
 const run = promisify(execFile);
+
+/** The media runner of the tests that drive media functions directly: one slot per core, no log lines. */
+export const media = createMediaRunner({
+  slots: availableParallelism(),
+  log: createJsonLogger({}, { write: () => {} }),
+});
 
 /** The black stretches ffmpeg's `blackdetect=<options>` finds in `source`'s video, as [start, end] seconds. */
 export async function blackSpans(source: string, options: string): Promise<[number, number][]> {
@@ -47,6 +57,22 @@ export async function h264Fields(source: string): Promise<(name: string) => numb
     '-',
   ]);
   return (name) => Number(new RegExp(`${name}\\s+\\S+ = (\\d+)`).exec(stderr)?.[1]);
+}
+
+/**
+ * The types of an MP4's top-level boxes, in file order (ISO/IEC 14496-12 §4.2: each box starts with its
+ * 32-bit size and its four-character type). A fast-start MP4 has `moov`, its index, before `mdat`.
+ */
+export async function topLevelBoxes(file: string): Promise<string[]> {
+  const bytes = await readFile(file);
+  const boxes: string[] = [];
+  for (let at = 0; at + 8 <= bytes.length; ) {
+    boxes.push(bytes.toString('latin1', at + 4, at + 8));
+    const size = bytes.readUInt32BE(at);
+    if (size < 8) break;
+    at += size;
+  }
+  return boxes;
 }
 
 /** A 640 × 360 JPEG of one colour (an ffmpeg colour name), as a recorder's screenshot. */

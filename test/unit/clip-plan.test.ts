@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClipRequest, clipIdOf, MAX_CLIP_MS } from '../../contracts/clips.ts';
-import { toArgv } from '../../transcoder/media/args.ts';
 import { clipJob, clipMetadata, planClip } from '../../transcoder/media/clip.ts';
+import { toArgv } from '../../transcoder/media/job.ts';
 
 const T0 = 1_764_158_400_000;
 /** 20 segments of 5 s, one of 4.6 s (a placeholder) at index 7. */

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type ChunkEncodePlan,
-  chunkEncodeJob,
-  placeholderJob,
-  slotTiming,
-} from '../../transcoder/media/args.ts';
+import { type ChunkEncodePlan, chunkEncodeJob } from '../../transcoder/media/chunk.ts';
 import { SEGMENT_COLOUR, toLimitedBt709 } from '../../transcoder/media/colour.ts';
+import { placeholderJob } from '../../transcoder/media/placeholder.ts';
+import { slotTiming } from '../../transcoder/media/timing.ts';
 
 const timing = slotTiming({ startSec: 0, durationSec: 5 }, 10);
 const LADDER = [

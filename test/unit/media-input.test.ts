@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { chunkEncodeJob, slotTiming, toArgv } from '../../transcoder/media/args.ts';
+import { chunkEncodeJob } from '../../transcoder/media/chunk.ts';
 import { chunkContainer, chunkInputOptions } from '../../transcoder/media/input.ts';
+import { toArgv } from '../../transcoder/media/job.ts';
 import { probeArgs, videoPacketArgs } from '../../transcoder/media/probe.ts';
+import { slotTiming } from '../../transcoder/media/timing.ts';
 
 describe('chunkInputOptions', () => {
   it('forces the container the extension names, admits no other format and only local files', () => {

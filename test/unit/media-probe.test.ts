@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FfmpegError, isInputFailure, runTimeoutMs } from '../../transcoder/media/ffmpeg.ts';
+import { FfmpegError, isInputFailure } from '../../transcoder/media/ffmpeg-error.ts';
 import { interpretProbe, lastPacketEnd, lateStream, probeArgs } from '../../transcoder/media/probe.ts';
+import { runTimeoutMs } from '../../transcoder/media/runner.ts';
 import { chunkSlotMs, MEDIA_SLACK_MS } from '../../transcoder/timeline/chunks.ts';
 
 const VP8_WITH_OPUS = JSON.stringify({

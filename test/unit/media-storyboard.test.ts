@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { storyboardLayout, storyboardVtt } from '../../transcoder/media/storyboard.ts';
+import { storyboardJob, storyboardLayout, storyboardVtt } from '../../transcoder/media/storyboard.ts';
+import { graphOf, valuesOf } from '../support/ffmpeg-args.ts';
 
 const HD = { width: 1280, height: 720 };
 
@@ -55,5 +56,37 @@ describe('storyboardVtt', () => {
       .slice(1);
     expect(cues[100]).toBe('00:30:00.000 --> 00:30:18.000\nsheet_1.jpg#xywh=0,0,160,90');
     expect(cues.at(-1)).toBe('02:59:42.000 --> 03:00:00.000\nsheet_5.jpg#xywh=1440,810,160,90');
+  });
+});
+
+describe('storyboardJob', () => {
+  const base = {
+    source: 'local/index_360p.m3u8',
+    sourceSize: { width: 640, height: 360 },
+    intervalSec: 2,
+    tileCount: 37,
+    tile: { width: 160, height: 90 },
+    columns: 10,
+    rows: 4,
+    pattern: 'sb/sheet_%d.jpg',
+    keyframesOnly: false,
+  };
+
+  it('samples one picture per interval, holds the last, cuts at the tile count and tiles it', () => {
+    const job = storyboardJob(base);
+    expect(graphOf(job)).toEqual([
+      '[0:v:0]tpad=stop_mode=clone:stop=-1,fps=1/2:start_time=0,trim=end_frame=37,scale=160:90,setsar=1,tile=10x4[sheets]',
+    ]);
+    expect(job.inputs).toEqual([{ options: [], source: 'local/index_360p.m3u8' }]);
+    expect(job.outputs[0]?.target).toBe('sb/sheet_%d.jpg');
+    expect(valuesOf(job.outputs[0]?.options ?? [], '-start_number')).toEqual(['0']);
+    expect(valuesOf(job.outputs[0]?.options ?? [], '-fps_mode')).toEqual(['passthrough']);
+  });
+
+  it('decodes keyframes only when asked', () => {
+    expect(storyboardJob({ ...base, keyframesOnly: true }).inputs[0]?.options).toEqual([
+      '-skip_frame',
+      'nokey',
+    ]);
   });
 });

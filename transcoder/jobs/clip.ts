@@ -94,7 +94,7 @@ async function cut(ctx: JobContext, job: ClipJob, target: string): Promise<void>
       ),
     );
     const output = join(dir, 'clip.mp4');
-    await cutClip({
+    await cutClip(ctx.media, {
       playlist: local,
       target: output,
       durationSec: plan.durationSec,

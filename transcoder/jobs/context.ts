@@ -6,6 +6,7 @@
 import type { FailureCode } from '../../contracts/jobs.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { MediaRunner } from '../media/runner.ts';
 import type { Reporter } from '../report.ts';
 import type { Storage } from '../storage/s3.ts';
 
@@ -15,6 +16,8 @@ export interface JobContext {
   reporter: Reporter;
   settings: Pick<Config, 'workDir' | 'framesFps' | 'gapThresholdMs' | 'liveHoldMs' | 'mediaSlots'>;
   log: Logger;
+  /** Runs ffmpeg and ffprobe in the service's media slots, logging each command to this job's `log`. */
+  media: MediaRunner;
   /** Aborted when the job must stop now (shutdown deadline passed); ffmpeg is killed through it. */
   signal: AbortSignal;
   /** Whether a failure now is final: the queue will not deliver the message again (it goes to the DLQ). */

@@ -9,7 +9,7 @@ import { guardDeletedSession, runDeleteJob } from './delete.ts';
 import { runFinalizeJob } from './finalize/index.ts';
 
 /** What a runner (the queue consumer or the CLI) provides; the rest of the context is per job. */
-export type JobServices = Pick<JobContext, 'storage' | 'reporter' | 'settings' | 'log'>;
+export type JobServices = Pick<JobContext, 'storage' | 'reporter' | 'settings' | 'log' | 'media'>;
 
 /** Facts of one run of a job. */
 export interface JobRun {
@@ -43,6 +43,7 @@ export async function runJob(services: JobServices, job: Job, run: JobRun): Prom
     ...(chunk ? { asset: chunk.asset, seq: chunk.seq } : {}),
     ...run.logFields,
   });
+  const media = services.media.withLog(log);
   const started = Date.now();
   if (chunk) queueLag.observe((started - chunk.startMs - chunk.durationMs) / 1000);
   log.info('job started');
@@ -54,7 +55,7 @@ export async function runJob(services: JobServices, job: Job, run: JobRun): Prom
   };
   try {
     await dispatch(
-      { ...services, log, signal: run.signal, lastAttempt: run.lastAttempt, now: Date.now },
+      { ...services, log, media, signal: run.signal, lastAttempt: run.lastAttempt, now: Date.now },
       job,
     );
     ended('done');

@@ -10,8 +10,8 @@
  * differ (an `avc1` track carries one set), so it is not done here.
  */
 import { rm } from 'node:fs/promises';
-import { COMMON_GLOBAL, type FfmpegJob } from './args.ts';
-import { type MediaLog, runFfmpeg, runTimeoutMs } from './ffmpeg.ts';
+import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
+import { type MediaRunner, runTimeoutMs } from './runner.ts';
 
 /** A segment of a VOD media playlist: its URI as listed and its EXTINF duration (s). */
 export interface PlaylistSegment {
@@ -131,15 +131,12 @@ export function clipJob(o: {
 
 /** Writes the clip; a run that fails leaves no file behind. */
 export async function cutClip(
-  o: Parameters<typeof clipJob>[0] & { signal?: AbortSignal; log?: MediaLog },
+  media: MediaRunner,
+  o: Parameters<typeof clipJob>[0] & { signal?: AbortSignal },
 ): Promise<void> {
   try {
     // A copy, far faster than realtime: a second per second of clip is a generous limit.
-    await runFfmpeg(clipJob(o), {
-      signal: o.signal,
-      log: o.log,
-      timeoutMs: runTimeoutMs(o.durationSec, 1000),
-    });
+    await media.ffmpeg(clipJob(o), { signal: o.signal, timeoutMs: runTimeoutMs(o.durationSec, 1000) });
   } catch (error) {
     await rm(o.target, { force: true });
     throw error;

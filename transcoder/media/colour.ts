@@ -52,9 +52,9 @@ const SCALE_MATRIX: Readonly<Record<string, string>> = {
  * Both ends are given, so the scaler converts even at the source's own size.
  *
  * A stream that declares no matrix is taken as BT.709, i.e. only tagged: converting it as BT.601 goes
- * through RGB in swscale, which cost 1.57 CPU-s per 5 s 1080p chunk against 1.08 (three renditions and
- * frames, median of five runs), and browsers declare theirs. A stream that declares no range is limited,
- * the default of both VP8 and H.264. Pure.
+ * through RGB in swscale, 45 % more CPU per chunk (bench/RESULTS.md, "Encoder and pipeline settings"),
+ * and browsers declare theirs. A stream that declares no range is limited, the default of both VP8 and
+ * H.264. Pure.
  */
 export function toLimitedBt709(source: SourceColour): string {
   const range = source.colorRange === 'pc' ? 'pc' : 'tv';

@@ -1,14 +1,14 @@
 /**
  * What is in a chunk, from its headers and first packets: streams, picture size, duration. A chunk that
  * is not a video, is too large, or fails already there, is undecodable. Decoding is left to the encode,
- * which fails on any error it meets (`verify` in `ffmpeg.ts`): a truncated upload parses and then ends
+ * which fails on any error it meets (`verify` in `runner.ts`): a truncated upload parses and then ends
  * mid-cluster, and only reading to its end shows that. Decoding it here as well cost a tenth of the CPU
  * of processing a chunk.
  */
 import { z } from 'zod';
 import type { SourceColour } from './colour.ts';
-import { type MediaLog, runFfprobe } from './ffmpeg.ts';
 import { chunkContainer, chunkInputOptions } from './input.ts';
+import type { MediaRunner } from './runner.ts';
 
 /** What a chunk holds; its colours (`SourceColour`) as far as its video stream declares them. */
 export interface ChunkProbe extends SourceColour {
@@ -99,11 +99,12 @@ export function videoPacketArgs(file: string): string[] {
  * and with an `FfmpegError` when ffprobe fails in a way its output cannot explain.
  */
 export async function probeChunk(
+  media: MediaRunner,
   file: string,
-  opts: { signal?: AbortSignal; timeoutMs?: number; log?: MediaLog } = {},
+  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<ChunkProbe> {
-  const run = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? PROBE_TIMEOUT_MS, log: opts.log };
-  const decoded = await runFfprobe(probeArgs(file), run);
+  const run = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? PROBE_TIMEOUT_MS };
+  const decoded = await media.ffprobe(probeArgs(file), run);
   const probe = interpretProbe(
     decoded.exitCode,
     decoded.stdout,
@@ -112,7 +113,7 @@ export async function probeChunk(
   );
   if (!probe.decodable || probe.durationSec > 0) return probe;
   // No container duration (e.g. a WebM without a Duration element): the end of the last video packet.
-  const packets = await runFfprobe(videoPacketArgs(file), run);
+  const packets = await media.ffprobe(videoPacketArgs(file), run);
   return { ...probe, durationSec: lastPacketEnd(packets.stdout) };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The rendition ladder: what each HLS variant is encoded as, and what the master playlist says about it.
- * Pure data and arithmetic; the ffmpeg arguments that realise it are built in `args.ts`.
+ * Pure data and arithmetic; the ffmpeg options that realise it are built in `encoder.ts`.
  */
 import { RENDITIONS, type Rendition } from '../../contracts/storage.ts';
 
@@ -16,7 +16,11 @@ export const AAC_FRAME_SAMPLES = 1024;
 export interface RenditionSpec {
   /** Output height in pixels; the width follows the source's aspect ratio, rounded to even. */
   height: number;
-  /** x264 VBV cap on top of CRF: without it ffmpeg has no bitrate to declare (`ffmpeg.md`). */
+  /**
+   * x264 VBV cap on top of CRF. CRF alone bounds no bitrate, and the encoder then declares no maximum
+   * (libavcodec/libx264.c takes `max_bitrate` from x264's `i_vbv_max_bitrate`), while BANDWIDTH must be
+   * the variant's peak segment bit rate (RFC 8216 §4.3.4.2): `bandwidth` below is computed from this cap.
+   */
   maxrateKbps: number;
   bufsizeKbps: number;
   /** H.264 level written into the SPS with `-level:v`; the `avc1` CODECS suffix encodes it. */

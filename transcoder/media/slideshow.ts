@@ -7,9 +7,9 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { COMMON_GLOBAL, type FfmpegJob } from './args.ts';
 import { SEGMENT_COLOUR } from './colour.ts';
-import { type MediaLog, runFfmpeg, runTimeoutMs } from './ffmpeg.ts';
+import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
+import { type MediaRunner, runTimeoutMs } from './runner.ts';
 
 /** Demuxers of the image types screenshots are uploaded in, by extension. */
 const IMAGE_DEMUXERS: Readonly<Record<string, string>> = { '.jpg': 'jpeg_pipe', '.webp': 'webp_pipe' };
@@ -31,13 +31,10 @@ const fitInto = (size: Size) =>
   `scale=${size.width}:${size.height}:force_original_aspect_ratio=decrease,pad=${size.width}:${size.height}:(ow-iw)/2:(oh-ih)/2:black`;
 
 /** Decodes one screenshot into a PNG of `size`; rejects (an `FfmpegError`) when it does not decode. */
-export async function normalizeImage(o: {
-  source: string;
-  target: string;
-  size: Size;
-  signal?: AbortSignal;
-  log?: MediaLog;
-}) {
+export async function normalizeImage(
+  media: MediaRunner,
+  o: { source: string; target: string; size: Size; signal?: AbortSignal },
+) {
   const job: FfmpegJob = {
     global: [...COMMON_GLOBAL],
     inputs: [{ options: imageInputOptions(o.source), source: o.source }],
@@ -48,17 +45,20 @@ export async function normalizeImage(o: {
       },
     ],
   };
-  await runFfmpeg(job, { signal: o.signal, log: o.log, timeoutMs: runTimeoutMs(1), verify: { frames: 1 } });
+  await media.ffmpeg(job, { signal: o.signal, timeoutMs: runTimeoutMs(1), verify: { frames: 1 } });
 }
 
 /** A black PNG of `size`, for the stretches no screenshot shows. */
-export async function blackImage(o: { target: string; size: Size; signal?: AbortSignal; log?: MediaLog }) {
+export async function blackImage(
+  media: MediaRunner,
+  o: { target: string; size: Size; signal?: AbortSignal },
+) {
   const job: FfmpegJob = {
     global: [...COMMON_GLOBAL],
     inputs: [{ options: ['-f', 'lavfi'], source: `color=black:s=${o.size.width}x${o.size.height}` }],
     outputs: [{ options: ['-vf', 'format=rgb24', '-frames:v', '1', '-f', 'image2'], target: o.target }],
   };
-  await runFfmpeg(job, { signal: o.signal, log: o.log, timeoutMs: runTimeoutMs(1) });
+  await media.ffmpeg(job, { signal: o.signal, timeoutMs: runTimeoutMs(1) });
 }
 
 /**
@@ -66,14 +66,16 @@ export async function blackImage(o: { target: string; size: Size; signal?: Abort
  * sum of their frames long. The ffconcat list names the last picture twice: the concat demuxer gives the
  * last entry no length of its own.
  */
-export async function encodeSlideshow(o: {
-  slides: Array<{ file: string; frames: number }>;
-  fps: number;
-  list: string;
-  output: string;
-  signal?: AbortSignal;
-  log?: MediaLog;
-}) {
+export async function encodeSlideshow(
+  media: MediaRunner,
+  o: {
+    slides: Array<{ file: string; frames: number }>;
+    fps: number;
+    list: string;
+    output: string;
+    signal?: AbortSignal;
+  },
+) {
   const last = o.slides.at(-1);
   if (!last) throw new RangeError('a slideshow needs at least one picture');
   const entries = o.slides.map((slide) => `file '${basename(slide.file)}'\nduration ${slide.frames / o.fps}`);
@@ -119,6 +121,6 @@ export async function encodeSlideshow(o: {
       },
     ],
   };
-  await runFfmpeg(job, { signal: o.signal, log: o.log, timeoutMs: runTimeoutMs(frames / o.fps, 1000) });
+  await media.ffmpeg(job, { signal: o.signal, timeoutMs: runTimeoutMs(frames / o.fps, 1000) });
   return { durationSec: frames / o.fps };
 }

@@ -3,12 +3,14 @@
  * tile with a media fragment (`sheet_0.jpg#xywh=x,y,w,h`, W3C Media Fragments URI 1.0 §4.2.1), the form
  * hls.js-based players and Video.js thumbnail plugins read.
  */
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { storyboardJob } from './args.ts';
-import { type MediaLog, runFfmpeg, runFfprobe, runTimeoutMs } from './ffmpeg.ts';
+import { imagesOutput, THUMBNAIL_QUALITY } from './encoder.ts';
+import { scaleTo } from './filters.ts';
+import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
 import { fitWidth, type Resolution } from './renditions.ts';
+import { type MediaRunner, runTimeoutMs } from './runner.ts';
 
 /** Tiles are at least this far apart: one every 2 s is as fine as a seek bar can show. */
 export const STORYBOARD_MIN_INTERVAL_SEC = 2;
@@ -19,8 +21,8 @@ export const STORYBOARD_TILE_WIDTH = 160;
 const SHEET_SIDE = 10;
 /**
  * From this interval on, only keyframes are decoded. Every segment starts with one and chunks are about
- * 5 s long, so a keyframe is never further than a tile away; decoding 10 minutes of 360p takes ≈ 3 s
- * in full and ≈ 0.6 s keyframes only (measured), which matters for multi-hour sessions.
+ * 5 s long, so a keyframe is never further than a tile away; it decodes about five times faster
+ * (bench/RESULTS.md, "Encoder and pipeline settings"), which matters for multi-hour sessions.
  */
 const KEYFRAMES_ONLY_FROM_SEC = 5;
 
@@ -83,13 +85,46 @@ export function storyboardVtt(layout: StoryboardLayout, durationSec: number): st
   return `WEBVTT\n\n${cues.join('\n\n')}\n`;
 }
 
+export interface StoryboardPlan {
+  source: string;
+  /** The source's picture size; tiles keep its aspect ratio. */
+  sourceSize: Resolution;
+  /** Seconds of timeline per tile. */
+  intervalSec: number;
+  tileCount: number;
+  tile: Resolution;
+  columns: number;
+  rows: number;
+  /** image2 pattern of the sheets, numbered from 0. */
+  pattern: string;
+  /** Decode keyframes only: for long sessions, where tiles are further apart than keyframes. */
+  keyframesOnly: boolean;
+}
+
+/**
+ * Sprite sheets: one picture per interval (the fps filter's nearest rounding picks the one showing in the
+ * middle of the interval, a fair summary of it), the last picture held
+ * for as long as needed (`stop=-1`; with keyframes only it may be a chunk before the end), cut at the
+ * tile count, laid out `columns × rows` per sheet; the last sheet may be partly empty.
+ */
+export function storyboardJob(plan: StoryboardPlan): FfmpegJob {
+  const graph =
+    `[0:v:0]tpad=stop_mode=clone:stop=-1,fps=1/${plan.intervalSec}:start_time=0,` +
+    `trim=end_frame=${plan.tileCount},${scaleTo(plan.sourceSize, plan.tile)},tile=${plan.columns}x${plan.rows}[sheets]`;
+  return {
+    global: [...COMMON_GLOBAL, '-filter_complex', graph],
+    inputs: [{ options: plan.keyframesOnly ? ['-skip_frame', 'nokey'] : [], source: plan.source }],
+    outputs: [imagesOutput('sheets', THUMBNAIL_QUALITY, plan.pattern)],
+  };
+}
+
 const SourceProbe = z.object({
   streams: z.array(z.object({ width: z.number(), height: z.number() })).min(1),
 });
 
 /** The picture size of a local playlist or media file. */
-async function videoSize(source: string, o: { signal?: AbortSignal; log?: MediaLog }): Promise<Resolution> {
-  const run = await runFfprobe(
+async function videoSize(media: MediaRunner, source: string, signal?: AbortSignal): Promise<Resolution> {
+  const run = await media.ffprobe(
     [
       '-hide_banner',
       '-v',
@@ -102,7 +137,7 @@ async function videoSize(source: string, o: { signal?: AbortSignal; log?: MediaL
       'json',
       source,
     ],
-    { signal: o.signal, log: o.log, timeoutMs: 60_000 },
+    { signal, timeoutMs: 60_000 },
   );
   const parsed = SourceProbe.safeParse(JSON.parse(run.stdout || '{}'));
   const stream = parsed.success ? parsed.data.streams[0] : undefined;
@@ -114,22 +149,19 @@ async function videoSize(source: string, o: { signal?: AbortSignal; log?: MediaL
 
 /**
  * Sprite sheets and `storyboard.vtt` for a session, into `outDir`. `source` is a local VOD playlist (the
- * smallest rendition is plenty) or a media file; its first frame is taken as time 0 of the session.
- * The sheets are written in a hidden folder and moved in when complete.
+ * smallest rendition is plenty) or a media file; its first frame is taken as time 0 of the session. A run
+ * that fails leaves no sheet behind.
  */
-export async function buildStoryboard(o: {
-  source: string;
-  durationSec: number;
-  outDir: string;
-  signal?: AbortSignal;
-  log?: MediaLog;
-}): Promise<{ vtt: string; sheets: string[] }> {
-  const sourceSize = await videoSize(o.source, o);
+export async function buildStoryboard(
+  media: MediaRunner,
+  o: { source: string; durationSec: number; outDir: string; signal?: AbortSignal },
+): Promise<{ vtt: string; sheets: string[] }> {
+  const sourceSize = await videoSize(media, o.source, o.signal);
   const layout = storyboardLayout(o.durationSec, sourceSize);
-  const staging = join(o.outDir, `.storyboard-${process.pid}-${Date.now()}`);
-  await mkdir(staging, { recursive: true });
+  await mkdir(o.outDir, { recursive: true });
+  const sheets = Array.from({ length: layout.sheetCount }, (_, i) => join(o.outDir, sheetName(i)));
   try {
-    await runFfmpeg(
+    await media.ffmpeg(
       storyboardJob({
         source: o.source,
         sourceSize,
@@ -138,24 +170,20 @@ export async function buildStoryboard(o: {
         tile: layout.tile,
         columns: layout.columns,
         rows: layout.rows,
-        pattern: join(staging, 'sheet_%d.jpg'),
+        pattern: join(o.outDir, 'sheet_%d.jpg'),
         keyframesOnly: layout.intervalSec >= KEYFRAMES_ONLY_FROM_SEC,
       }),
       // Decodes the smallest rendition (or only its keyframes): far faster than realtime.
-      { signal: o.signal, log: o.log, timeoutMs: runTimeoutMs(o.durationSec, 1000) },
+      { signal: o.signal, timeoutMs: runTimeoutMs(o.durationSec, 1000) },
     );
-    const written = new Set(await readdir(staging));
-    const sheets: string[] = [];
-    for (let i = 0; i < layout.sheetCount; i++) {
-      if (!written.has(sheetName(i))) throw new Error(`storyboard sheet ${sheetName(i)} was not written`);
-      const final = join(o.outDir, sheetName(i));
-      await rename(join(staging, sheetName(i)), final);
-      sheets.push(final);
-    }
-    const vtt = join(o.outDir, 'storyboard.vtt');
-    await writeFile(vtt, storyboardVtt(layout, o.durationSec));
-    return { vtt, sheets };
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+    const written = new Set(await readdir(o.outDir));
+    const missing = sheets.find((sheet) => !written.has(basename(sheet)));
+    if (missing) throw new Error(`storyboard sheet ${basename(missing)} was not written`);
+  } catch (error) {
+    await Promise.all(sheets.map((sheet) => rm(sheet, { force: true })));
+    throw error;
   }
+  const vtt = join(o.outDir, 'storyboard.vtt');
+  await writeFile(vtt, storyboardVtt(layout, o.durationSec));
+  return { vtt, sheets };
 }

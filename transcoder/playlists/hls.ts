@@ -6,6 +6,13 @@ import HLS from 'hls-parser';
 
 const { MediaPlaylist, MasterPlaylist, Segment, Variant } = HLS.types;
 
+// Strict mode: a malformed playlist throws instead of being logged and half-parsed, and a playlist we
+// build wrong throws instead of being written. hls-parser 0.16 takes no options per call: `parse(text)`
+// and `stringify(playlist)` read one object that `setOptions` changes for the whole process
+// (node_modules/hls-parser/utils.js). Every use of it in the transcoder comes through this module and
+// wants the same, so it is set once, when this module loads, rather than switched around each call.
+HLS.setOptions({ strictMode: true });
+
 /** A segment as a media playlist lists it. */
 export interface PlaylistSegment {
   /** Relative to the playlist. */
@@ -74,16 +81,10 @@ export function masterPlaylist(variants: readonly PlaylistVariant[]): string {
 /** The segments of a media playlist, and whether it is closed; `null` when the text is not one. */
 export function readMediaPlaylist(text: string): { segments: PlaylistSegment[]; ended: boolean } | null {
   let playlist: ReturnType<typeof HLS.parse>;
-  // Strict mode makes a malformed playlist throw instead of being logged and half-parsed; the option is
-  // process-wide, so it is restored before anyone else can parse.
-  const options = HLS.getOptions();
-  HLS.setOptions({ ...options, strictMode: true });
   try {
     playlist = HLS.parse(text);
   } catch {
     return null;
-  } finally {
-    HLS.setOptions({ ...options, strictMode: options.strictMode ?? false });
   }
   if (playlist.isMasterPlaylist) return null;
   const media = playlist as InstanceType<typeof MediaPlaylist>;

@@ -102,7 +102,7 @@ async function fetchChunk(ctx: JobContext, dir: string, chunk: RawChunk) {
   const input = join(dir, chunk.fileName);
   await ctx.storage.download(chunk.key, input, ctx.signal);
   const probe = await mediaStep(ctx.signal, () =>
-    probeChunk(input, { signal: ctx.signal, timeoutMs: runTimeoutMs(chunk.durationMs / 1000) }),
+    probeChunk(ctx.media, input, { signal: ctx.signal, timeoutMs: runTimeoutMs(chunk.durationMs / 1000) }),
   );
   return { input, probe: isFailure(probe) ? undecodableProbe(probe.failed) : probe };
 }
@@ -124,7 +124,7 @@ async function encodeSegments(
   const framesDir = join(o.dir, 'frames');
   const thumbsDir = join(o.dir, 'thumbnails');
   const encoded = await mediaStep(ctx.signal, () =>
-    encodeChunk({
+    encodeChunk(ctx.media, {
       input: o.input,
       outDir: join(o.dir, 'segments'),
       name: o.name,

@@ -37,7 +37,7 @@ export async function makePlaceholder(
 ) {
   const name = placeholderSegmentName(profile, span);
   await withWorkDir(ctx, async (dir) => {
-    const encoded = await encodePlaceholder({
+    const encoded = await encodePlaceholder(ctx.media, {
       outDir: dir,
       name,
       slot: slotOf(profile, span),

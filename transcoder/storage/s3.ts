@@ -1,7 +1,7 @@
 /**
  * The transcoder's S3 I/O: list, read, write and stream objects of the recordings bucket. Every write is
- * one PutObject, which S3 makes visible all at once, so readers see an object whole or not at all;
- * downloads land under a temporary name and are renamed when complete.
+ * one PutObject or one multipart upload, which S3 makes visible all at once when it completes, so readers
+ * see an object whole or not at all; downloads land under a temporary name and are renamed when complete.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
@@ -9,20 +9,16 @@ import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
-import { mapLimit } from '../parallel.ts';
 
 /** An object as a listing shows it. */
 export interface StoredObject {
@@ -102,55 +98,32 @@ const DELETE_BATCH = 1000;
 const PART_BYTES = 8 * 1024 * 1024;
 const PART_PARALLELISM = 4;
 
-/** Uploads a large file in parts; an upload that fails is aborted so no parts are left billed. */
+/**
+ * Uploads a large file in parts with lib-storage's `Upload`, which aborts the multipart upload when it
+ * fails or is aborted (`leavePartsOnError` false), so no parts are left billed. It holds at most
+ * `PART_PARALLELISM × PART_BYTES` of the file in memory (lib-storage, `Configuration.queueSize`).
+ */
 async function uploadInParts(
   client: S3Client,
-  bucket: string,
-  key: string,
+  target: { Bucket: string; Key: string; ContentType: string },
   file: string,
-  size: number,
   signal?: AbortSignal,
 ) {
-  const { UploadId } = await client.send(
-    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: CONTENT_TYPES[extname(key)] }),
-    { abortSignal: signal },
-  );
+  signal?.throwIfAborted();
+  const abortController = new AbortController();
+  const abort = () => abortController.abort(signal?.reason);
+  signal?.addEventListener('abort', abort, { once: true });
   try {
-    const offsets = Array.from({ length: Math.ceil(size / PART_BYTES) }, (_, i) => i * PART_BYTES);
-    const parts = await mapLimit(
-      offsets,
-      PART_PARALLELISM,
-      async (offset, i, partSignal) => {
-        const length = Math.min(PART_BYTES, size - offset);
-        const { ETag } = await client.send(
-          new UploadPartCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId,
-            PartNumber: i + 1,
-            Body: createReadStream(file, { start: offset, end: offset + length - 1 }),
-            ContentLength: length,
-          }),
-          { abortSignal: partSignal },
-        );
-        return { ETag, PartNumber: i + 1 };
-      },
-      signal,
-    );
-    await client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId,
-        MultipartUpload: { Parts: parts },
-      }),
-      { abortSignal: signal },
-    );
-  } catch (error) {
-    await client
-      .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }))
-      .catch(() => {});
-    throw error;
+    await new Upload({
+      client,
+      params: { ...target, Body: createReadStream(file) },
+      partSize: PART_BYTES,
+      queueSize: PART_PARALLELISM,
+      leavePartsOnError: false,
+      abortController,
+    }).done();
+  } finally {
+    signal?.removeEventListener('abort', abort);
   }
 }
 
@@ -224,17 +197,19 @@ export function createStorage(client: S3Client, bucket: string): Storage {
       });
     },
     async upload(key, file, signal) {
+      const target = {
+        Bucket: bucket,
+        Key: key,
+        ContentType: CONTENT_TYPES[extname(key)] ?? 'application/octet-stream',
+      };
       const { size } = await stat(file);
-      if (size > PART_BYTES) return uploadInParts(client, bucket, key, file, size, signal);
+      if (size > PART_BYTES) return uploadInParts(client, target, file, signal);
+      // One part's worth goes in one streamed PUT: `Upload` would read it into memory first.
       await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: createReadStream(file),
-          ContentLength: size,
-          ContentType: CONTENT_TYPES[extname(key)] ?? 'application/octet-stream',
-        }),
-        { abortSignal: signal },
+        new PutObjectCommand({ ...target, Body: createReadStream(file), ContentLength: size }),
+        {
+          abortSignal: signal,
+        },
       );
     },
     async download(key, file, signal) {

@@ -73,7 +73,7 @@ async function makeStoryboard(ctx: JobContext, asset: PlayableAsset): Promise<De
   const smallest = profile.renditions[0];
   if (!smallest) throw new Error('an asset profile without renditions');
   return withLocalVod(ctx, asset, smallest, async (dir, playlist) => {
-    const storyboard = await buildStoryboard({
+    const storyboard = await buildStoryboard(ctx.media, {
       source: playlist,
       durationSec: secondsOf(gridOf(profile), timeline.span.frames),
       outDir: join(dir, 'storyboard'),
@@ -94,7 +94,7 @@ async function makeStitched(ctx: JobContext, asset: PlayableAsset): Promise<Deri
   const largest = asset.video.profile.renditions.at(-1);
   if (!largest) throw new Error('an asset profile without renditions');
   return withLocalVod(ctx, asset, largest, async (dir, playlist) => {
-    const stitched = await stitch({
+    const stitched = await stitch(ctx.media, {
       playlist,
       output: join(dir, 'recording.mp4'),
       signal: ctx.signal,

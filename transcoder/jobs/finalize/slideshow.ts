@@ -76,7 +76,7 @@ export async function finalizeSlideshow(
   const undecodable = new Map<string, string>();
   await withWorkDir(ctx, async (dir) => {
     const black = join(dir, 'black.png');
-    await blackImage({ target: black, size: SLIDESHOW_SIZE, signal: ctx.signal });
+    await blackImage(ctx.media, { target: black, size: SLIDESHOW_SIZE, signal: ctx.signal });
     const slides = await mapLimit(
       plan.slides,
       ctx.settings.mediaSlots + 1,
@@ -85,7 +85,7 @@ export async function finalizeSlideshow(
         const target = join(dir, `slide-${i}.png`);
         await ctx.storage.download(image.key, source, signal);
         try {
-          await normalizeImage({ source, target, size: SLIDESHOW_SIZE, signal });
+          await normalizeImage(ctx.media, { source, target, size: SLIDESHOW_SIZE, signal });
           return { file: target, frames };
         } catch (error) {
           if (!isInputFailure(error)) throw error;
@@ -99,7 +99,7 @@ export async function finalizeSlideshow(
       throw new RecordingError('undecodable', 'no screenshot of the session decodes');
     }
     const output = join(dir, 'recording.mp4');
-    await encodeSlideshow({
+    await encodeSlideshow(ctx.media, {
       slides,
       fps: SLIDESHOW_FPS,
       list: join(dir, 'slides.ffconcat'),
