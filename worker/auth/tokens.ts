@@ -89,6 +89,38 @@ export async function verifyToken(
   secret: string | readonly string[],
   now: Date,
 ): Promise<TokenCheck> {
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  const checkedAs = [kind, ...secrets].join('\n');
+  const known = verified.get(token);
+  const claims = known?.checkedAs === checkedAs ? known.claims : await verifiedClaims(kind, token, secrets);
+  if (!('t' in claims)) return claims;
+  if (known?.checkedAs !== checkedAs) remember(token, { claims: Object.freeze(claims), checkedAs });
+  if (claims.exp * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
+  return { ok: true, claims };
+}
+
+/**
+ * Tokens whose signature this isolate has checked, by their whole text, with the kind and keys they were
+ * checked as. A candidate's browser presents the same token for every chunk's upload policy and notice, and
+ * a player for every segment: decoding, parsing and an HMAC per call were a good part of those calls' CPU.
+ * Only a token that matches character for character, as the same kind under the same keys, is taken from here, and its
+ * expiry is still checked at every use. Oldest first out past the capacity.
+ */
+const verified = new Map<string, { claims: Readonly<TokenClaims>; checkedAs: string }>();
+const VERIFIED_CAPACITY = 10_000;
+
+function remember(token: string, entry: { claims: Readonly<TokenClaims>; checkedAs: string }) {
+  verified.delete(token);
+  verified.set(token, entry);
+  if (verified.size > VERIFIED_CAPACITY) verified.delete(verified.keys().next().value ?? '');
+}
+
+/** A token's claims when its kind, shape and signature hold; its expiry is the caller's to check. */
+async function verifiedClaims(
+  kind: TokenKind,
+  token: string,
+  secrets: readonly string[],
+): Promise<TokenClaims | Extract<TokenCheck, { ok: false }>> {
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== kind) return { ok: false, reason: 'malformed' };
   const [, payload = '', signature = ''] = parts;
@@ -100,8 +132,7 @@ export async function verifyToken(
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (!(await signedWithAny(typeof secret === 'string' ? [secret] : secret, `${kind}.${payload}`, signature)))
+  if (!(await signedWithAny(secrets, `${kind}.${payload}`, signature)))
     return { ok: false, reason: 'signature' };
-  if (claims.exp * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
-  return { ok: true, claims };
+  return claims;
 }
