@@ -2,43 +2,51 @@
  * `npm run bench:edge`: the edge API under load on loopback, and policy signing rates, in one run.
  * Starts its own isolated stack (wrangler dev + MariaDB via the PlanetScale protocol + fauxqs) from a copy
  * of the working tree (`snapshot.ts`: edits made meanwhile would make wrangler reload the Worker mid-run),
- * then drives each route with autocannon at 1 and 10 connections, on two paths: wrangler dev's public
- * port (through its development-only reload proxy) and the Worker's own workerd socket under the same
- * wrangler dev (`worker-socket.ts`). A Worker that only answers "ok" gives the floor of each path, and
- * the same Worker writing the API's request log line the floor of any route that logs (all of them).
- * For every row it also reads the CPU time, per request served, of the three processes of wrangler dev:
- * the Worker's workerd, the proxy's workerd and wrangler's Node process. Then measures signing inside
- * workerd against the AWS SDK in Node. Prints Markdown tables for bench/RESULTS.md and a JSON line.
- * Targets: signing ≥ 1.5× the SDK's rate; the presigned policy ≤ 1 ms of Worker CPU per request; at
- * 10 connections on the Worker's socket, each route's p99 no more than 10 ms above the empty Worker's.
+ * then drives each route with autocannon at 1 and 10 connections, on three paths: wrangler dev's public
+ * port (through its development-only reload proxy), the Worker's own workerd socket under the same
+ * wrangler dev (`worker-socket.ts`), and the Worker's deploy bundle served by workerd without wrangler dev
+ * (`runtime-worker.ts`) against the same database, S3 and SQS: no reload proxy, no inspector session
+ * relaying its console lines, as when deployed. A Worker that only answers "ok" gives the floor of each
+ * path, and the same Worker writing the API's request log line the floor of any route that logs (all of
+ * them). For every row it also reads the CPU time, per request served, of the processes that serve it:
+ * the Worker's workerd, and under wrangler dev the proxy's workerd and wrangler's Node process. Then
+ * measures signing inside workerd against the AWS SDK in Node. Prints Markdown tables for bench/RESULTS.md
+ * and a JSON line.
+ * Targets, read on the deploy bundle's path: signing ≥ 1.5× the SDK's rate; the presigned policy ≤ 1 ms of
+ * Worker CPU per request; at 10 connections, each route's p99 no more than 10 ms above the empty Worker's.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import { parseEnv, promisify } from 'node:util';
 import { cpuSeconds } from './proc-cpu.ts';
+import { serveBundle } from './runtime-worker.ts';
 import { measureSigningRates } from './signing.ts';
 import { snapshotWorkingTree } from './snapshot.ts';
-import { findWorkerSocket, type WorkerSocket } from './worker-socket.ts';
+import { findWorkerSocket } from './worker-socket.ts';
 
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const SETTLE_MS = 3000;
 const CONNECTIONS = [1, 10] as const;
 
-/** Where the load goes: wrangler dev's public port, or the Worker's own socket past the proxy. */
+/**
+ * Where the load goes: wrangler dev's public port, the Worker's own socket past that proxy, or the deploy
+ * bundle served without wrangler dev (`runtime-worker.ts`), the nearest to a deployed Worker.
+ */
 interface Path {
-  name: 'proxy' | 'worker';
+  name: 'proxy' | 'worker' | 'runtime';
   origin: string;
-  /** The workerd processes whose CPU time the row reads. */
-  processes: WorkerSocket;
+  /** The processes whose CPU time the row reads; wrangler dev's two exist only on its paths. */
+  pids: { worker: number; proxy: number | null; wrangler: number | null };
 }
 
 const PATH_LABELS: Record<Path['name'], string> = {
   proxy: 'wrangler dev port (through its reload proxy)',
-  worker: "the Worker's workerd socket",
+  worker: "the Worker's workerd socket under wrangler dev",
+  runtime: 'the deploy bundle in workerd (Miniflare, no dev proxy or inspector)',
 };
 
 const BASELINE = 'baseline: a Worker answering "ok"';
@@ -88,15 +96,14 @@ async function load(
   ];
   for (const [name, value] of Object.entries(request.headers)) args.push('-H', `${name}=${value}`);
   if (request.body) args.push('-b', request.body, '--idReplacement');
-  const pids = [path.processes.workerPid, path.processes.proxyPid, path.processes.wranglerPid];
-  const before = pids.map((pid) => cpuSeconds(pid).self);
+  const pids = [path.pids.worker, path.pids.proxy, path.pids.wrangler];
+  const cpuOf = (pid: number | null) => (pid === null ? 0 : cpuSeconds(pid).self);
+  const before = pids.map(cpuOf);
   const { stdout } = await promisify(execFile)(
     new URL('../node_modules/.bin/autocannon', import.meta.url).pathname,
     [...args, request.url],
   );
-  const [workerCpu = 0, proxyCpu = 0, wranglerCpu = 0] = pids.map(
-    (pid, i) => cpuSeconds(pid).self - (before[i] ?? 0),
-  );
+  const [workerCpu = 0, proxyCpu = 0, wranglerCpu = 0] = pids.map((pid, i) => cpuOf(pid) - (before[i] ?? 0));
   const result = JSON.parse(stdout) as {
     requests: { average: number; total: number };
     latency: { p50: number; p99: number };
@@ -117,8 +124,8 @@ async function load(
     timeouts: result.timeouts,
     non2xx: result.non2xx,
     workerCpuMs: perRequestMs(workerCpu),
-    proxyCpuMs: perRequestMs(proxyCpu),
-    wranglerCpuMs: perRequestMs(wranglerCpu),
+    proxyCpuMs: path.pids.proxy === null ? null : perRequestMs(proxyCpu),
+    wranglerCpuMs: path.pids.wrangler === null ? null : perRequestMs(wranglerCpu),
   };
 }
 
@@ -126,11 +133,23 @@ const round = (value: number, digits: number) => Math.round(value * 10 ** digits
 
 /** Both paths into the wrangler dev at `origin`, found from /proc by the Worker answering `probePath`. */
 async function pathsInto(origin: string, probePath: string): Promise<Path[]> {
-  const processes = await findWorkerSocket(Number(new URL(origin).port), probePath);
+  const found = await findWorkerSocket(Number(new URL(origin).port), probePath);
+  const pids = { worker: found.workerPid, proxy: found.proxyPid, wrangler: found.wranglerPid };
   return [
-    { name: 'proxy', origin, processes },
-    { name: 'worker', origin: processes.url, processes },
+    { name: 'proxy', origin, pids },
+    { name: 'worker', origin: found.url, pids },
   ];
+}
+
+/** The deploy bundle of `config`, served without wrangler dev, as a path to load. */
+async function runtimePath(config: string, outDir: string, vars: Record<string, string>) {
+  const served = await serveBundle({ config, outDir, vars });
+  const path: Path = {
+    name: 'runtime',
+    origin: served.url,
+    pids: { worker: served.pid, proxy: null, wrangler: null },
+  };
+  return { path, stop: served.stop };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'ies-bench-edge-'));
@@ -149,6 +168,7 @@ const stack = await startStack({
     if (line.startsWith('[worker]')) console.error(line);
   },
 });
+let apiRuntime: Awaited<ReturnType<typeof runtimePath>> | undefined;
 try {
   const { apiBase, tenant } = stack.info;
   const headers = { 'X-API-TOKEN': tenant.apiKey, 'Content-Type': 'application/json' };
@@ -176,8 +196,13 @@ try {
     vars: {},
     readyPath: '/',
   });
+  const baselineRuntime = await runtimePath(
+    join(tree, 'bench/baseline/wrangler.toml'),
+    join(dir, 'baseline-bundle'),
+    {},
+  );
   try {
-    const baselinePaths = await pathsInto(baseline.url, '/');
+    const baselinePaths = [...(await pathsInto(baseline.url, '/')), baselineRuntime.path];
     for (const [name, route] of [
       [BASELINE, '/'],
       [BASELINE_LOGGED, '/log'],
@@ -190,8 +215,15 @@ try {
     }
   } finally {
     await baseline.stop();
+    await baselineRuntime.stop();
   }
-  const paths = await pathsInto(api.origin, `${api.pathname}/health`);
+  // The API's deploy bundle with the very vars wrangler dev was given, so both serve the same stack.
+  const vars = parseEnv(await readFile(join(dir, 'stack/worker/worker.env'), 'utf8')) as Record<
+    string,
+    string
+  >;
+  apiRuntime = await runtimePath(join(tree, 'wrangler.toml'), join(dir, 'api-bundle'), vars);
+  const paths = [...(await pathsInto(api.origin, `${api.pathname}/health`)), apiRuntime.path];
   type Scenario = { name: string; request: (base: string) => Parameters<typeof load>[3] };
   // Reads first: session creation leaves the database busy (flushing, purging) for a while after its
   // rows, which would otherwise land in the tail of whatever runs next. Chunk notices are left out: they
@@ -239,9 +271,9 @@ try {
   }
   const signing = await measureSigningRates();
 
-  // Per route, from its 10-connection row at the Worker's socket, against the empty Workers' rows there.
+  // Per route, from its 10-connection row as deployed, against the empty Workers' rows there.
   const row = (scenario: string) =>
-    results.find((r) => r.scenario === scenario && r.path === 'worker' && r.connections === 10);
+    results.find((r) => r.scenario === scenario && r.path === 'runtime' && r.connections === 10);
   const floor = row(BASELINE);
   const loggedFloor = row(BASELINE_LOGGED);
   const over = (value: number | null | undefined, base: number | null | undefined) =>
@@ -276,7 +308,7 @@ try {
     );
   }
   console.log(
-    `\nAt the Worker's socket, 10 connections. The empty Worker: ${cell(floor?.workerCpuMs ?? null)} ms CPU per request, p99 ${cell(floor?.p99 ?? null)} ms; writing the log line: ${cell(loggedFloor?.workerCpuMs ?? null)} ms, p99 ${cell(loggedFloor?.p99 ?? null)} ms.\n`,
+    `\nServed as deployed (the deploy bundle in workerd, no dev proxy or inspector), 10 connections. The empty Worker: ${cell(floor?.workerCpuMs ?? null)} ms CPU per request, p99 ${cell(floor?.p99 ?? null)} ms; writing the log line: ${cell(loggedFloor?.workerCpuMs ?? null)} ms, p99 ${cell(loggedFloor?.p99 ?? null)} ms.\n`,
   );
   console.log(
     '| route | Worker CPU ms/request | over the empty Worker | over the logging one | p99 ms | over the empty Worker (target ≤ 10 ms) | over the logging one |',
@@ -295,6 +327,7 @@ try {
   console.log(`| ratio | ${signing.ratio.toFixed(2)}× (target ≥ 1.5×) |`);
   console.log(JSON.stringify({ results, targets, signing }));
 } finally {
+  await apiRuntime?.stop();
   await stack.stop();
   await rm(dir, { recursive: true, force: true });
 }

@@ -77,6 +77,13 @@ export interface WorkerSocket {
   wranglerPid: number;
 }
 
+/** The process listening on 127.0.0.1:`port`. */
+export function pidListeningOn(port: number): number {
+  const found = processesWithPorts().find((p) => p.ports.includes(port));
+  if (!found) throw new Error(`no process listens on 127.0.0.1:${port}`);
+  return found.pid;
+}
+
 /** The Worker behind the wrangler dev serving `publicPort`: the first sibling port answering `probePath`. */
 export async function findWorkerSocket(publicPort: number, probePath: string): Promise<WorkerSocket> {
   const processes = processesWithPorts();
