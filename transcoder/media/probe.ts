@@ -75,8 +75,16 @@ export function probeArgs(file: string): string[] {
   ];
 }
 
-/** ffprobe arguments listing the times of the first video stream's packets, one short CSV line each. Pure. */
-export function videoPacketArgs(file: string): string[] {
+/**
+ * ffprobe arguments printing `entries` (`-show_entries`) of the first video stream of `file` as `format`,
+ * the file opened with `inputOptions`. Pure.
+ */
+export function firstVideoArgs(
+  entries: string,
+  format: 'json' | 'csv=p=0',
+  file: string,
+  inputOptions: readonly string[] = [],
+): string[] {
   return [
     '-hide_banner',
     '-v',
@@ -84,12 +92,17 @@ export function videoPacketArgs(file: string): string[] {
     '-select_streams',
     'v:0',
     '-show_entries',
-    'packet=pts_time,duration_time',
+    entries,
     '-of',
-    'csv=p=0',
-    ...chunkInputOptions(file),
+    format,
+    ...inputOptions,
     file,
   ];
+}
+
+/** ffprobe arguments listing the times of the first video stream's packets, one short CSV line each. Pure. */
+export function videoPacketArgs(file: string): string[] {
+  return firstVideoArgs('packet=pts_time,duration_time', 'csv=p=0', file, chunkInputOptions(file));
 }
 
 /**

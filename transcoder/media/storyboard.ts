@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { imagesOutput, THUMBNAIL_QUALITY } from './encoder.ts';
 import { scaleTo } from './filters.ts';
 import { COMMON_GLOBAL, type FfmpegJob } from './job.ts';
+import { firstVideoArgs } from './probe.ts';
 import { fitWidth, type Resolution } from './renditions.ts';
 import { type MediaRunner, runTimeoutMs } from './runner.ts';
 
@@ -124,21 +125,10 @@ const SourceProbe = z.object({
 
 /** The picture size of a local playlist or media file. */
 async function videoSize(media: MediaRunner, source: string, signal?: AbortSignal): Promise<Resolution> {
-  const run = await media.ffprobe(
-    [
-      '-hide_banner',
-      '-v',
-      'error',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'stream=width,height',
-      '-of',
-      'json',
-      source,
-    ],
-    { signal, timeoutMs: 60_000 },
-  );
+  const run = await media.ffprobe(firstVideoArgs('stream=width,height', 'json', source), {
+    signal,
+    timeoutMs: 60_000,
+  });
   const parsed = SourceProbe.safeParse(JSON.parse(run.stdout || '{}'));
   const stream = parsed.success ? parsed.data.streams[0] : undefined;
   if (run.exitCode !== 0 || !stream) {
