@@ -22,11 +22,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseEnv, promisify } from 'node:util';
+import { findWorkerSocket } from '../dev/stack/worker-socket.ts';
 import { cpuSeconds } from './proc-cpu.ts';
 import { serveBundle } from './runtime-worker.ts';
 import { measureSigningRates } from './signing.ts';
 import { snapshotWorkingTree } from './snapshot.ts';
-import { findWorkerSocket } from './worker-socket.ts';
 
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const SETTLE_MS = 3000;
@@ -202,7 +202,7 @@ try {
     {},
   );
   try {
-    const baselinePaths = [...(await pathsInto(baseline.url, '/')), baselineRuntime.path];
+    const baselinePaths = [...(await pathsInto(baseline.wranglerUrl, '/')), baselineRuntime.path];
     for (const [name, route] of [
       [BASELINE, '/'],
       [BASELINE_LOGGED, '/log'],
@@ -223,7 +223,7 @@ try {
     string
   >;
   apiRuntime = await runtimePath(join(tree, 'wrangler.toml'), join(dir, 'api-bundle'), vars);
-  const paths = [...(await pathsInto(api.origin, `${api.pathname}/health`)), apiRuntime.path];
+  const paths = [...(await pathsInto(stack.info.wranglerUrl, `${api.pathname}/health`)), apiRuntime.path];
   type Scenario = { name: string; request: (base: string) => Parameters<typeof load>[3] };
   // Reads first: session creation leaves the database busy (flushing, purging) for a while after its
   // rows, which would otherwise land in the tail of whatever runs next. Chunk notices are left out: they

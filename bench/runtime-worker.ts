@@ -13,8 +13,8 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { Miniflare, NoOpLog } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { pidListeningOn } from '../dev/stack/worker-socket.ts';
 import { OFFLINE_ENV } from '../dev/stack/wrangler-dev.ts';
-import { pidListeningOn } from './worker-socket.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 

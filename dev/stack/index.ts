@@ -32,6 +32,8 @@ export const JOBS_MAX_RECEIVE_COUNT = 5;
 /** What a running stack is, as written to `stack.json`. */
 export interface StackInfo {
   apiBase: string;
+  /** wrangler dev's own port behind the API's front (`worker-front.ts`), for the edge benchmark. */
+  wranglerUrl: string;
   docsUrl: string;
   adminToken: string;
   internalToken: string;
@@ -258,6 +260,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: apiPort,
       stateDir: join(dir, 'worker'),
       readyPath: `${API_PREFIX}/health`,
+      probePath: `${API_PREFIX}/openapi.json`,
       onLog: (line) => log(`[worker] ${line}`),
       vars: {
         DATABASE_URL: psdb.url,
@@ -315,6 +318,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const info: StackInfo = {
       apiBase,
+      wranglerUrl: worker.wranglerUrl,
       docsUrl: `${apiBase}/docs`,
       adminToken: secrets.adminToken ?? '',
       internalToken: secrets.internalToken ?? '',

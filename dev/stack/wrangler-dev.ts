@@ -4,15 +4,20 @@
  * of which also skips the update check). Variables and secrets go through an env file so secrets stay off the
  * command line.
  */
+import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports.ts';
 import { spawnTied } from './tied-process.ts';
 
 export interface WranglerDev {
+  /** The public URL: the front on `port` (`worker-front.ts`). */
   url: string;
   port: number;
+  /** wrangler dev's own port, where its reload proxy listens; for the edge benchmark. */
+  wranglerUrl: string;
   stop(): Promise<void>;
 }
 
@@ -27,8 +32,9 @@ export const OFFLINE_ENV = {
 };
 
 /**
- * Starts `wrangler dev` on 127.0.0.1:`port` with `vars` (strings) and waits until `readyPath` answers.
- * State (Durable Object storage) persists under `stateDir`.
+ * Starts `wrangler dev` with `vars` (strings) on a port of its own, waits until `readyPath` answers, and
+ * serves it on 127.0.0.1:`port` through the front of `worker-front.ts`. State (Durable Object storage)
+ * persists under `stateDir`.
  */
 export async function startWranglerDev(options: {
   /** The wrangler configuration; the service's own by default. */
@@ -37,6 +43,8 @@ export async function startWranglerDev(options: {
   stateDir: string;
   vars: Record<string, string>;
   readyPath: string;
+  /** A path the Worker answers with 2xx whatever its dependencies do; `readyPath` by default. */
+  probePath?: string;
   onLog?: (line: string) => void;
 }): Promise<WranglerDev> {
   await mkdir(options.stateDir, { recursive: true });
@@ -48,6 +56,7 @@ export async function startWranglerDev(options: {
       .join('\n'),
     { mode: 0o600 },
   );
+  const wranglerPort = await freePort();
   const args = [
     'dev',
     '--config',
@@ -55,7 +64,7 @@ export async function startWranglerDev(options: {
     '--ip',
     '127.0.0.1',
     '--port',
-    String(options.port),
+    String(wranglerPort),
     '--inspector-port',
     String(await freePort()),
     '--persist-to',
@@ -83,13 +92,13 @@ export async function startWranglerDev(options: {
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const url = `http://127.0.0.1:${options.port}`;
+  const wranglerUrl = `http://127.0.0.1:${wranglerPort}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (true) {
     if (child.exitCode !== null)
       throw new Error(`wrangler dev exited (${child.exitCode}):\n${lines.join('\n')}`);
     try {
-      const response = await fetch(`${url}${options.readyPath}`);
+      const response = await fetch(`${wranglerUrl}${options.readyPath}`);
       await response.body?.cancel();
       if (response.status < 500) break;
     } catch {
@@ -104,9 +113,44 @@ export async function startWranglerDev(options: {
     await sleep(200);
   }
 
+  const front = await startFront(wranglerPort, options.port, options.probePath ?? options.readyPath).catch(
+    async (error) => {
+      await wrangler.stop(0);
+      throw error;
+    },
+  );
   return {
-    url,
+    url: front.url,
     port: options.port,
-    stop: () => wrangler.stop(),
+    wranglerUrl,
+    stop: async () => {
+      await front.process.stop();
+      await wrangler.stop();
+    },
   };
+}
+
+/** The API's front (`worker-front.ts`) in a tied process of its own (`worker-front-main.ts`). */
+async function startFront(wranglerPort: number, port: number, probePath: string) {
+  const front = spawnTied(
+    process.execPath,
+    [
+      join(ROOT, 'dev/stack/worker-front-main.ts'),
+      '--port',
+      String(port),
+      '--wrangler-port',
+      String(wranglerPort),
+      '--probe-path',
+      probePath,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: front.child.stdout as NodeJS.ReadableStream });
+  const [url] = (await Promise.race([
+    once(lines, 'line'),
+    once(front.child, 'exit').then(() => {
+      throw new Error('the API front exited before it listened');
+    }),
+  ])) as [string];
+  return { url, process: front };
 }
