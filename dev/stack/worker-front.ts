@@ -14,7 +14,7 @@
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findWorkerSocket } from './worker-socket.ts';
 
@@ -85,6 +85,25 @@ export async function startWorkerFront(o: {
         outgoing.end(`The Worker is unreachable: ${error.message}`);
       });
     });
+  });
+  // A WebSocket (the clock's) is a request that upgrades its connection: the connection itself is relayed.
+  server.on('upgrade', (incoming: IncomingMessage, client: Socket, head: Buffer) => {
+    workerUrl()
+      .then((url) => {
+        const to = new URL(url);
+        const upstream = connect(Number(to.port), to.hostname, () => {
+          const lines = [`${incoming.method} ${incoming.url} HTTP/1.1`];
+          for (let i = 0; i < incoming.rawHeaders.length; i += 2) {
+            lines.push(`${incoming.rawHeaders[i]}: ${incoming.rawHeaders[i + 1]}`);
+          }
+          upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+          upstream.write(head);
+          upstream.pipe(client).pipe(upstream);
+        });
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+      })
+      .catch(() => client.destroy());
   });
   server.listen(o.port, '127.0.0.1');
   await once(server, 'listening');
