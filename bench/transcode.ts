@@ -1,132 +1,134 @@
 /**
- * `npm run bench:transcode` — the transcoder's throughput and footprint, in one run:
+ * `npm run bench:transcode` — what the transcoder costs on a real browser recording, in one run:
  *
- * 1. A 10-minute 1080p screen-like VFR session (120 VP8 chunks of 5 s, `transcode/fixtures.ts`) goes
- *    through `node transcoder/main.ts` as 120 chunk jobs on a local S3 + SQS (`transcode/transcoder.ts`),
- *    2 ffmpeg runs and 3 jobs at a time: realtime factor of chunk processing (3 renditions, frames and
- *    thumbnails, uploads, index and live playlists included).
- * 2. The same input through one plain ffmpeg one-pass ladder (`transcode/ladder.ts`): the reference,
- *    right before and right after chunk processing, as the machine's speed drifts.
- * 3. Finalize of the processed 10-minute session, and of a 60-minute one synthesized from it (its segments
- *    reused, re-timestamped into place, with index entries): time until the playlists are written, then
- *    until storyboard and stitched MP4 are done.
- * Peak memory is sampled from /proc over the transcoder's whole process tree (`transcode/footprint.ts`),
- * per phase, so finalize at 10 and 60 minutes shows whether memory grows with session length.
+ * 1. The input: Chromium records a page with typing, scrolling and idle stretches through the recorder
+ *    SDK's chunk recorder, 1080p VP8 chunks of 5 s (`transcode/recording.ts`; recorded once in real time,
+ *    then cached).
+ * 2. The service's chunk encode (`encodeChunk`) and candidate settings (`transcode/variants.ts`) against
+ *    a plain one-pass x264 ladder (`transcode/ladder.ts`): CPU-seconds per recorded hour, speed, SSIM and
+ *    bytes per rendition, peak memory (`transcode/compare.ts`).
+ * 3. Sessions per transcoder: how many sessions uploading at once the encode keeps up with, and the
+ *    frames-available latency at that load (`transcode/load.ts`), for the service and the first candidate.
+ * 4. The transcoder process end to end on a local S3 + SQS: chunk jobs, finalize of the recording's
+ *    session and of one six times as long (`transcode/transcoder.ts`).
+ *
+ * Environment: `BENCH_RECORDING_MINUTES` (default 10), `BENCH_VARIANTS` (comma-separated names, or `all`;
+ * default the service and the recommended settings), `BENCH_LOAD_SECONDS` (upload time of each load trial,
+ * default 90; 0 skips step 3), `BENCH_END_TO_END` (0 skips step 4).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { CACHE, CHUNKS, type GeneratedChunk, generateSession, T0 } from './transcode/fixtures.ts';
-import { referenceLadder } from './transcode/ladder.ts';
-import { CYCLES, startLocalTranscoder } from './transcode/transcoder.ts';
+import { promisify } from 'node:util';
+import { comparePipelines } from './transcode/compare.ts';
+import { sessionsPerTranscoder } from './transcode/load.ts';
+import { assertSamePlan, chunkTasks, mediaRunner } from './transcode/pipeline.ts';
+import { benchRecording, CACHE, type Recording } from './transcode/recording.ts';
+import { comparisonTable, endToEndTable, loadTable } from './transcode/report.ts';
+import { startLocalTranscoder } from './transcode/transcoder.ts';
+import { VARIANTS, variantNamed } from './transcode/variants.ts';
 
-const SHORT = '10101010-1010-4010-8010-101010101010';
-const LONG = '60606060-6060-4060-8060-606060606060';
-const MB = 1024 * 1024;
+const run = promisify(execFile);
+const SESSION = '10101010-1010-4010-8010-101010101010';
+const LONG_SESSION = '60606060-6060-4060-8060-606060606060';
+/** The settings this benchmark recommends, run beside the service by default. */
+const RECOMMENDED = 'vfr-fast-noloop';
+
+function numberFrom(name: string, fallback: number): number {
+  const value = process.env[name] === undefined ? fallback : Number(process.env[name]);
+  if (!(Number.isFinite(value) && value >= 0)) throw new Error(`${name} must be a number ≥ 0`);
+  return value;
+}
+
+const config = {
+  minutes: numberFrom('BENCH_RECORDING_MINUTES', 10),
+  variants: (process.env.BENCH_VARIANTS ?? `service,${RECOMMENDED}`).trim(),
+  loadSeconds: numberFrom('BENCH_LOAD_SECONDS', 90),
+  endToEnd: process.env.BENCH_END_TO_END !== '0',
+};
+const variants = config.variants === 'all' ? VARIANTS : config.variants.split(',').map(variantNamed);
+
+/** The recording's frames per second on average: its video packets over its length. */
+async function averageFps(recording: Recording): Promise<number> {
+  const { stdout } = await run('ffprobe', [
+    ...['-v', 'error', '-select_streams', 'v:0', '-count_packets'],
+    ...['-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', recording.joined],
+  ]);
+  return Number(stdout.trim()) / recording.seconds;
+}
 
 async function main() {
-  const chunks = await generateSession();
+  const loadAtStart = loadavg();
+  const recording = await benchRecording({
+    minutes: config.minutes,
+    width: 1920,
+    height: 1080,
+    chunkMs: 5000,
+    // What the candidates' Chrome records for the service. The SDK (`recorder/capture.ts`) prefers H.264
+    // where MediaRecorder offers it, which this Chromium does; VP8 is what the transcoder is tuned for here.
+    mimeType: 'video/webm;codecs=vp8',
+    seed: 20_261_129,
+  });
+  await mkdir(CACHE, { recursive: true });
   const runDir = await mkdtemp(join(CACHE, 'run-'));
   try {
-    const transcoder = await startLocalTranscoder(runDir);
-    try {
-      const last = chunks.at(-1) as GeneratedChunk;
-      const sessionSec = (last.startMs + last.durationMs - T0) / 1000;
-      // The reference right before and right after chunk processing: the machine's speed drifts by a
-      // tenth or more within minutes, so chunk processing is read against both.
-      console.error('running the one-pass ffmpeg ladder on the same input…');
-      const referenceBefore = await referenceLadder(chunks, runDir, 'before');
-      console.error(
-        `processing ${CHUNKS} chunks (${sessionSec.toFixed(1)} s of 1080p) through the transcoder…`,
-      );
-      const chunkPhase = await transcoder.processChunks(SHORT, chunks);
-      console.error('running the one-pass ffmpeg ladder again…');
-      const referenceAfter = await referenceLadder(chunks, runDir, 'after');
-      console.error('finalizing the 10-minute session…');
-      const short = await transcoder.finalize(SHORT);
-      console.error(`synthesizing a ${CYCLES * 10}-minute processed session from it…`);
-      await transcoder.synthesizeLong(SHORT, LONG, sessionSec);
-      console.error(`finalizing the ${CYCLES * 10}-minute session…`);
-      const long = await transcoder.finalize(LONG);
+    const { tasks, undecodable } = await chunkTasks(mediaRunner(2), recording);
+    const first = tasks[0];
+    if (!first) throw new Error('the recording has no chunk');
+    await assertSamePlan(first, runDir);
+    const comparison = await comparePipelines(recording, tasks, variants, runDir);
 
-      const chunkSec = chunkPhase.seconds;
-      const chunkCpu = chunkPhase.cpu;
-      const chunkCpuSec = chunkCpu.node + chunkCpu.ffmpeg;
-      const chunkRss = chunkPhase.rss;
-      const mb = (bytes: number) => `${Math.round(bytes / MB)} MB`;
-      const speed = (r: { seconds: number; cpuSeconds: number }) =>
-        `${(sessionSec / r.seconds).toFixed(1)}× (${r.seconds.toFixed(1)} s, ${r.cpuSeconds.toFixed(0)} CPU-s)`;
-      const rows: [string, string, string][] = [
-        [
-          `chunk processing: ${CHUNKS} × 5 s 1080p VFR, 3 renditions + frames, 2 ffmpeg runs and 3 jobs at a time`,
-          `${(sessionSec / chunkSec).toFixed(1)}× realtime (${sessionSec.toFixed(0)} s in ${chunkSec.toFixed(1)} s)`,
-          '≥ 8×',
-        ],
-        [
-          `the same, by CPU time on ${cpus().length} cores (${chunkCpuSec.toFixed(0)} CPU-s: ffmpeg ${chunkCpu.ffmpeg.toFixed(0)}, Node ${chunkCpu.node.toFixed(0)}; less sensitive to other load)`,
-          `${((sessionSec * cpus().length) / chunkCpuSec).toFixed(1)}× realtime`,
-          '≥ 8×',
-        ],
-        [
-          'meanwhile the benchmark process (local S3 and SQS by fauxqs, /proc sampling) on the same cores; cores busy',
-          `${chunkPhase.benchCpuSec.toFixed(0)} CPU-s; ${((100 * (chunkCpuSec + chunkPhase.benchCpuSec)) / (chunkSec * cpus().length)).toFixed(0)} % of the time`,
-          '—',
-        ],
-        [
-          'reference: one plain ffmpeg one-pass ladder (360/480/720p, veryfast), right before and right after',
-          `${[referenceBefore, referenceAfter].map(speed).join(', then ')}; peak RSS ${mb(Math.max(referenceBefore.rss, referenceAfter.rss))}`,
-          '—',
-        ],
-        [
-          'chunk processing ÷ reference (wall, against the mean of the two)',
-          ((referenceBefore.seconds + referenceAfter.seconds) / 2 / chunkSec).toFixed(2),
-          '—',
-        ],
-        [
-          'peak memory during chunk processing: Node + 2 ffmpeg at once, sum of RSS (Node; largest ffmpeg)',
-          `${mb(chunkRss.tree)} (${mb(chunkRss.self)}; ${mb(chunkRss.child)})`,
-          '≤ 400 MB',
-        ],
-        [
-          'the same, sum of PSS (shared pages split between the processes mapping them)',
-          mb(chunkRss.treePss),
-          '≤ 400 MB',
-        ],
-        ['the same, each resident page once (sampled every second)', mb(chunkRss.treeOnce), '≤ 400 MB'],
-        ['finalize 10 min: playlists ready', `${short.playlistsSec.toFixed(2)} s`, ''],
-        [
-          'finalize 10 min: segments fetched + storyboard, then stitched MP4 + upload',
-          `${short.storyboardSec.toFixed(1)} s + ${short.stitchSec.toFixed(1)} s (all done ${short.totalSec.toFixed(1)} s)`,
-          '',
-        ],
-        [
-          `finalize ${CYCLES * 10} min (already processed): playlists ready`,
-          `${long.playlistsSec.toFixed(2)} s`,
-          '≤ 5 s',
-        ],
-        [
-          `finalize ${CYCLES * 10} min: segments fetched + storyboard, then stitched MP4 + upload`,
-          `${long.storyboardSec.toFixed(1)} s + ${long.stitchSec.toFixed(1)} s (all done ${long.totalSec.toFixed(1)} s)`,
-          'reported',
-        ],
-        [
-          `peak RSS finalize 10 min → ${CYCLES * 10} min: Node + ffmpeg (Node; largest ffmpeg)`,
-          `${mb(short.rss.tree)} → ${mb(long.rss.tree)} (${mb(short.rss.self)} → ${mb(long.rss.self)}; ${mb(short.rss.child)} → ${mb(long.rss.child)}); PSS ${mb(short.rss.treePss)} → ${mb(long.rss.treePss)}; each page once ${mb(short.rss.treeOnce)} → ${mb(long.rss.treeOnce)}`,
-          '≤ 400 MB, flat',
-        ],
-      ];
-      const load = loadavg().map((l) => l.toFixed(2));
-      console.log(
-        `\ntranscoder benchmark — ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model}`,
-      );
-      console.log(
-        `load average at the end: ${load.join(' ')} (other work on the machine skews the numbers)\n`,
-      );
-      console.log('| measure | result | target |\n|---|---|---|');
-      for (const [measure, result, target] of rows) console.log(`| ${measure} | ${result} | ${target} |`);
-    } finally {
-      await transcoder.stop();
+    const loads = [];
+    if (config.loadSeconds > 0) {
+      for (const pipeline of comparison.pipelines.slice(0, 2)) {
+        console.error(`sessions per transcoder, ${pipeline.variant.name}…`);
+        const cpuPerChunk = (pipeline.run.cpu.media + pipeline.run.cpu.node) / tasks.length;
+        const estimate = Math.floor((2 * recording.options.chunkMs) / 1000 / cpuPerChunk);
+        const found = await sessionsPerTranscoder(tasks, {
+          variant: pipeline.variant.name,
+          estimate,
+          seconds: config.loadSeconds,
+          chunkMs: recording.options.chunkMs,
+          runDir,
+        });
+        loads.push({ variant: pipeline.variant.name, estimate, ...found });
+      }
     }
+
+    let endToEnd: string | undefined;
+    if (config.endToEnd) {
+      const transcoder = await startLocalTranscoder(runDir);
+      try {
+        console.error('the transcoder end to end: chunk jobs…');
+        const phase = await transcoder.processChunks(SESSION, recording.chunks);
+        console.error('finalize…');
+        const short = await transcoder.finalize(SESSION);
+        await transcoder.synthesizeLong(SESSION, LONG_SESSION, recording.seconds);
+        const long = await transcoder.finalize(LONG_SESSION);
+        endToEnd = endToEndTable({
+          chunks: recording.chunks.length,
+          recordedSec: recording.seconds,
+          phase,
+          short,
+          long,
+        });
+      } finally {
+        await transcoder.stop();
+      }
+    }
+
+    const fmt = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+    console.log(`\n## transcoder benchmark — ${new Date().toISOString()}`);
+    console.log(
+      `\n${cpus().length} × ${cpus()[0]?.model}; load average ${fmt(loadAtStart)} at the start, ${fmt(loadavg())} at the end.`,
+    );
+    console.log(
+      `Recording: ${recording.chunks.length} chunks, ${recording.seconds.toFixed(1)} s, ${recording.options.width}×${recording.options.height} ${recording.options.mimeType}, ${(await averageFps(recording)).toFixed(1)} frames/s on average, ${undecodable} chunks without a frame (left out, their time held by the chunk before), Chromium ${recording.chromium}.\n`,
+    );
+    console.log(comparisonTable(comparison, recording.seconds));
+    if (loads.length > 0) console.log(`\n${loadTable(loads)}`);
+    if (endToEnd) console.log(`\n${endToEnd}`);
   } finally {
     await rm(runDir, { recursive: true, force: true });
   }

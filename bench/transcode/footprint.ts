@@ -26,9 +26,11 @@ export interface Footprint {
    * costs CPU, so sampled once a second rather than every 100 ms.
    */
   treeOnce: number;
+  /** The children alone (the ffmpeg runs), every resident page once, sampled with `treeOnce`. */
+  childrenOnce: number;
 }
 
-const NONE: Footprint = { self: 0, child: 0, tree: 0, treePss: 0, treeOnce: 0 };
+const NONE: Footprint = { self: 0, child: 0, tree: 0, treePss: 0, treeOnce: 0, childrenOnce: 0 };
 
 /** Resident memory of a process, of its largest descendant and of all of them together, from /proc. */
 function treeRss(root: number, withOnce: boolean): Footprint {
@@ -50,15 +52,23 @@ function treeRss(root: number, withOnce: boolean): Footprint {
   let tree = 0;
   let child = 0;
   let treePss = 0;
-  const members: number[] = [];
+  const children: number[] = [];
   for (const [pid, bytes] of rss) {
     if (!inTree(pid)) continue;
     tree += bytes;
     treePss += pss(pid);
-    members.push(pid);
-    if (pid !== root) child = Math.max(child, bytes);
+    if (pid === root) continue;
+    children.push(pid);
+    child = Math.max(child, bytes);
   }
-  return { self: rss.get(root) ?? 0, child, tree, treePss, treeOnce: withOnce ? residentOnce(members) : 0 };
+  return {
+    self: rss.get(root) ?? 0,
+    child,
+    tree,
+    treePss,
+    treeOnce: withOnce ? residentOnce([root, ...children]) : 0,
+    childrenOnce: withOnce ? residentOnce(children) : 0,
+  };
 }
 
 // A mapping's header line in /proc/<pid>/smaps: address range, permissions, offset, device, inode, path.
@@ -127,6 +137,7 @@ export function rssSampler(pid: number) {
           tree: Math.max(peak.tree, now.tree),
           treePss: Math.max(peak.treePss, now.treePss),
           treeOnce: Math.max(peak.treeOnce, now.treeOnce),
+          childrenOnce: Math.max(peak.childrenOnce, now.childrenOnce),
         };
       }, 100);
     },

@@ -1,34 +1,26 @@
 /**
- * The reference: one ffmpeg run making the whole ladder (one `split=3` filter graph to 360/480/720p H.264,
- * veryfast, capped CRF 23, VFR, HLS fMP4) from the session joined into one file.
+ * The reference: one plain ffmpeg one-pass ladder over the whole session joined into one file — one
+ * `split=3` filter graph scaling the source to each of 360/480/720p (the service's sizes: `-2` keeps the
+ * aspect ratio at an even width, as `renditionSize` does), H.264 veryfast, capped CRF 23 (the service's
+ * caps, with twice their buffer), keyframes every 6 s, the source's frames kept (VFR), HLS fMP4.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CACHE, type GeneratedChunk } from './fixtures.ts';
 
 const run = promisify(execFile);
 
-/** The one-pass ladder on the session joined into one file (joined once, not timed). */
-export async function referenceLadder(chunks: GeneratedChunk[], runDir: string, label: string) {
-  const input = join(CACHE, 'session-10min.webm');
-  if (!existsSync(input)) {
-    const list = join(runDir, 'concat.txt');
-    // A duration per file from the recorded starts, so the joined file keeps the session's timeline.
-    await writeFile(
-      list,
-      chunks
-        .map((c, i) => {
-          const next = chunks[i + 1];
-          return `file '${c.file}'\nduration ${((next ? next.startMs : c.startMs + c.durationMs) - c.startMs) / 1000}\n`;
-        })
-        .join(''),
-    );
-    await run('ffmpeg', ['-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-y', input]);
-  }
-  const out = join(runDir, `reference-${label}`);
+export interface LadderRun {
+  seconds: number;
+  cpuSeconds: number;
+  rss: number;
+  /** `<rendition>/index.m3u8` and its segments. */
+  outDir: string;
+}
+
+/** The one-pass ladder on `input` (the recording joined into one file), written to `out`. */
+export async function referenceLadder(input: string, out: string): Promise<LadderRun> {
   await mkdir(out, { recursive: true });
   const started = performance.now();
   const { stderr } = await run('/usr/bin/time', [
@@ -97,5 +89,6 @@ export async function referenceLadder(chunks: GeneratedChunk[], runDir: string, 
     seconds,
     cpuSeconds: Number(cpu?.[1] ?? 0) + Number(cpu?.[2] ?? 0),
     rss: Number(/peak-rss-kb=(\d+)/.exec(stderr)?.[1] ?? 0) * 1024,
+    outDir: out,
   };
 }

@@ -23,8 +23,8 @@ import { ChunkEntry } from '../../transcoder/storage/records.ts';
 import { createStorage } from '../../transcoder/storage/s3.ts';
 import { chunkStem } from '../../transcoder/storage/segments.ts';
 import { cpuSeconds } from '../proc-cpu.ts';
-import { CACHE, CHUNKS, type GeneratedChunk } from './fixtures.ts';
 import { type Footprint, rssSampler } from './footprint.ts';
+import { CACHE, type SessionChunk } from './recording.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
@@ -41,9 +41,13 @@ export interface ChunkPhase {
   rss: Footprint;
 }
 
-/** One finalize: time to playlists, storyboard and stitched MP4, and peak memory. */
+/**
+ * One finalize, from the transcoder's log: until the playlists are written and the session reported
+ * ready; then storyboard and stitched MP4 written (seconds after ready); the job done; and peak memory.
+ */
 export interface FinalizePhase {
   playlistsSec: number;
+  readySec: number;
   storyboardSec: number;
   stitchSec: number;
   totalSec: number;
@@ -130,10 +134,13 @@ export async function startLocalTranscoder(runDir: string) {
     return {
       stop,
       /** Uploads the chunks of `session` (not timed), then times their chunk jobs until the last is done. */
-      async processChunks(session: string, chunks: GeneratedChunk[]): Promise<ChunkPhase> {
+      async processChunks(session: string, chunks: SessionChunk[]): Promise<ChunkPhase> {
         const planned = chunks.map((c) => ({
           file: c.file,
-          job: chunkJob(TENANT, session, 'screenshare', { ...c, ext: 'webm' }),
+          job: chunkJob(TENANT, session, 'screenshare', {
+            ...c,
+            ext: c.file.endsWith('.mp4') ? 'mp4' : 'webm',
+          }),
         }));
         await mapLimit(planned, 8, async ({ file, job }) => put(job.key, await readFile(file)));
         sampler.start();
@@ -171,15 +178,18 @@ export async function startLocalTranscoder(runDir: string) {
         await sqs.send(
           new SendMessageCommand({ QueueUrl: jobsQueue.queueUrl, MessageBody: JSON.stringify(job) }),
         );
-        const mine = (msg: string) => logs.find((line) => line.msg === msg && line.sessionId === session);
-        await waitFor(`finalize ${session}`, () => mine('session ready') !== undefined);
+        const mine = (msg: string) =>
+          logs.find((line) => line.msg === msg && line.sessionId === session && line.jobType === 'finalize');
+        await waitFor(`finalize ${session}`, () => mine('job done') !== undefined);
         const rss = sampler.stop();
-        const at = (msg: string) => Date.parse(mine(msg)?.time ?? '');
+        const afterReady = (msg: string) =>
+          (Date.parse(mine(msg)?.time ?? '') - Date.parse(mine('session ready')?.time ?? '')) / 1000;
         return {
           playlistsSec: Number(mine('playlists ready')?.elapsedMs) / 1000,
-          storyboardSec: (at('storyboard written') - at('playlists ready')) / 1000,
-          stitchSec: (at('stitched video written') - at('storyboard written')) / 1000,
-          totalSec: Number(mine('session ready')?.elapsedMs) / 1000,
+          readySec: Number(mine('session ready')?.elapsedMs) / 1000,
+          storyboardSec: afterReady('storyboard written'),
+          stitchSec: afterReady('stitched video written'),
+          totalSec: Number(mine('job done')?.elapsedMs) / 1000,
           rss,
         };
       },
@@ -195,7 +205,7 @@ export async function startLocalTranscoder(runDir: string) {
 }
 
 /**
- * A processed 60-minute session `to`: the 10-minute session `from`'s chunks repeated six times, one cycle
+ * A processed session `to` six times as long as `from`: `from`'s chunks repeated six times, one cycle
  * after the other on the frame grid, each with its index entry and its segments re-timestamped into place
  * (cached under `.local/bench/transcode/long-segments/`). Raw chunks are listed only, so they are empty
  * objects.
@@ -211,7 +221,7 @@ async function synthesizeLong(o: {
   const from = assetKeys({ tenantId: TENANT, sessionId: o.from, asset: 'screenshare' });
   const to = assetKeys({ tenantId: TENANT, sessionId: o.to, asset: 'screenshare' });
   const profile = await o.storage.getText(from.profile);
-  if (!profile) throw new Error('the 10-minute session has no profile');
+  if (!profile) throw new Error(`session ${o.from} has no profile`);
   await o.put(to.profile, profile);
   const entries = await mapLimit(
     (await o.storage.list(from.chunkEntries)).map((object) => object.key),
@@ -232,7 +242,7 @@ async function synthesizeLong(o: {
     }
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       const startMs = entry.start_ms + cycle * cycleMs;
-      const seq = entry.seq + cycle * CHUNKS;
+      const seq = entry.seq + cycle * entries.length;
       const fileName = formatChunkName({ seq, startMs, durationMs: entry.duration_ms, ext: 'webm' });
       for (const rendition of RENDITIONS) {
         const target = join(segmentsDir, rendition, `${chunkStem(fileName)}.ts`);
