@@ -33,7 +33,7 @@ const run = promisify(execFile);
 const SESSION = '10101010-1010-4010-8010-101010101010';
 const LONG_SESSION = '60606060-6060-4060-8060-606060606060';
 /** The settings this benchmark recommends, run beside the service by default. */
-const RECOMMENDED = 'vfr-fast-noloop';
+const RECOMMENDED = 'vfr-fast-crf24';
 
 function numberFrom(name: string, fallback: number): number {
   const value = process.env[name] === undefined ? fallback : Number(process.env[name]);

@@ -133,6 +133,12 @@ export const VARIANTS: Variant[] = [
       options: setValue(input.options, '-threads', () => '2'),
     })),
   })),
+  vfr(
+    'vfr-fast-crf24',
+    'vfr-fast at CRF 24 (the service: 23)',
+    x264('subme=0:no-deblock=1'),
+    segments((options) => setValue(options, '-crf', () => '24')),
+  ),
   vfr('vfr-nombtree', 'vfr + x264 no-mbtree (superfast’s rate control)', x264('no-mbtree=1')),
 ];
 
