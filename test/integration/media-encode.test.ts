@@ -350,6 +350,61 @@ describe('frames and thumbnails', () => {
   });
 });
 
+describe('chunks of a screen that barely changes', () => {
+  /**
+   * VP8 WebM as a browser's screen capture makes it: a picture only when the screen changes. `pictures`
+   * are [second, colour] pairs; the chunk ends at its last picture, as MediaRecorder's do.
+   */
+  async function screenChunk(name: string, pictures: [number, string][]) {
+    const file = join(dir, `${name}.webm`);
+    const colourAt = pictures
+      .map(([at, colour]) => `drawbox=c=${colour}:t=fill:enable='gte(t,${at})'`)
+      .join(',');
+    const times = pictures.map(([at]) => at);
+    await run('ffmpeg', [
+      ...['-hide_banner', '-nostdin', '-v', 'error', '-f', 'lavfi'],
+      ...['-i', `color=black:s=640x360:r=10:d=${(times.at(-1) ?? 0) + 0.1},${colourAt}`],
+      ...['-vf', `select='${times.map((at) => `eq(n,${Math.round(at * 10)})`).join('+')}'`],
+      // Live WebM, as MediaRecorder writes it: no Duration element, so the last picture has no length.
+      ...['-fps_mode', 'vfr', '-c:v', 'libvpx', '-b:v', '1M', '-an', '-live', '1', file],
+    ]);
+    return file;
+  }
+
+  async function encodeOver5s(input: string, name: string) {
+    const { segments } = await encodeChunk(media, {
+      input,
+      probe: await probeChunk(media, input),
+      outDir: join(dir, 'idle'),
+      name,
+      slot: { startSec: 0, durationSec: 5 },
+      renditions: ['360p'],
+      fps: FPS,
+    });
+    return segments['360p'] ?? '';
+  }
+
+  it('fills the slot with the one picture of an idle screen, not a gap', async () => {
+    const segment = await encodeOver5s(await screenChunk('idle', [[0, 'white']]), 'idle');
+    expect(await blackSpans(segment, 'd=0.1:pix_th=0.1')).toEqual([]);
+  });
+
+  it('shows the last change of a chunk from its time to the end of the slot', async () => {
+    const segment = await encodeOver5s(
+      await screenChunk('late', [
+        [0, 'black'],
+        [2.5, 'white'],
+      ]),
+      'late',
+    );
+    const spans = await blackSpans(segment, 'd=0.1:pix_th=0.1');
+    expect(spans).toHaveLength(1);
+    const [start = -1, end = -1] = spans[0] ?? [];
+    // Black until the change at 2.5 s (timestamps start at the segment's offset on the timeline).
+    expect(end - start).toBeCloseTo(2.5, 1);
+  });
+});
+
 describe('storyboard and stitched video', () => {
   it('covers the whole session with tiles on sprite sheets', async () => {
     const storyboard = await buildStoryboard(media, {

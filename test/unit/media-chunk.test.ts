@@ -41,7 +41,7 @@ describe('chunkEncodeJob', () => {
     const graph = graphOf(job);
     for (const i of [0, 1, 2]) {
       expect(graph).toContain(
-        `[seg${i}]fps=10:start_time=0,tpad=stop_mode=clone:stop=43,trim=end_frame=43[v${i}]`,
+        `[seg${i}]tpad=stop_mode=clone:stop_duration=0.100000,fps=10:start_time=0,tpad=stop_mode=clone:stop=43,trim=end_frame=43[v${i}]`,
       );
     }
     // -frames:v would close the outputs before the audio encoder has flushed.
@@ -127,7 +127,7 @@ describe('chunkEncodeJob', () => {
       `[scale0]scale=1280:720:flags=bilinear:${TO_BT709},setsar=1,format=yuv420p,split=3[scale1][seg2][frame]`,
     );
     expect(graph).toContain(
-      '[frame]fps=1:start_time=0:round=up,tpad=stop_mode=clone:stop=5,trim=end_frame=5,split=2[frames][thumbsource]',
+      '[frame]tpad=stop_mode=clone:stop_duration=1.000000,fps=1:start_time=0:round=up,tpad=stop_mode=clone:stop=5,trim=end_frame=5,split=2[frames][thumbsource]',
     );
     expect(graph).toContain('[thumbsource]scale=160:90,setsar=1[thumbs]');
     for (const [label, target, q] of [

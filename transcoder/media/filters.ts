@@ -88,9 +88,15 @@ export function chunkAudio(timing: SlotTiming): string {
  * Constant `fps` from time 0, the last picture held, exactly `count` frames. By default the fps filter
  * picks for each output time the last picture before half a period later (rounding to nearest); `up`
  * picks the last one at or before it, i.e. what was on screen at that instant — what a frame named by
- * its time must show.
+ * its time must show. The fps filter never emits the last picture it is given, which has no duration
+ * (libavfilter/vf_fps.c); a browser's screen chunk ends at its last change, and a chunk of an idle screen
+ * holds one picture only, which then gave no frame at all. So the last picture is first held for one
+ * output period.
  */
 export function fillSlot(fps: number, count: number, round?: 'up'): string {
   const rounding = round ? `:round=${round}` : '';
-  return `fps=${fps}:start_time=0${rounding},tpad=stop_mode=clone:stop=${count},trim=end_frame=${count}`;
+  return (
+    `tpad=stop_mode=clone:stop_duration=${(1 / fps).toFixed(6)},fps=${fps}:start_time=0${rounding},` +
+    `tpad=stop_mode=clone:stop=${count},trim=end_frame=${count}`
+  );
 }
